@@ -1,0 +1,36 @@
+import type {
+  ChildInfo,
+  CreateTemplateRequest,
+  ExecRequest,
+  ExecResult,
+  HostCapacity,
+  Personalization,
+  TemplateInfo,
+} from '@forkdesk/agent-contract';
+
+/**
+ * What the HTTP API, the CLI and the display gateway need from the fork engine.
+ * The engine implements it; controllers depend only on this.
+ */
+export interface EnginePort {
+  listTemplates(): TemplateInfo[];
+  getTemplate(id: string): TemplateInfo | undefined;
+  /** Builds (boot, wait ready, freeze) or reuses the template for this version and shape. */
+  ensureTemplate(req: CreateTemplateRequest): Promise<TemplateInfo>;
+  deleteTemplate(id: string): Promise<void>;
+  /** Forks `count` children concurrently; resolves when every child's guest agent answers. */
+  fork(templateId: string, count: number): Promise<ChildInfo[]>;
+  /** Freezes a running VM as a new template and brings it back as child 0. */
+  forkRunning(
+    vmId: string,
+    count: number,
+  ): Promise<{ template: TemplateInfo; children: ChildInfo[] }>;
+  listChildren(): ChildInfo[];
+  getChild(id: string): ChildInfo | undefined;
+  destroy(id: string): Promise<void>;
+  personalize(id: string, p: Personalization): Promise<void>;
+  exec(id: string, req: ExecRequest): Promise<ExecResult>;
+  capacity(): Promise<HostCapacity>;
+}
+
+export const ENGINE = Symbol('EnginePort');
