@@ -1,1 +1,5 @@
-export const placeholder = 1;
+export * from './entities';
+export * from './data-source';
+export * from './auth/passwords';
+export * from './seed/first-admin';
+export * from './testing/test-database';

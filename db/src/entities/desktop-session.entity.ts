@@ -1,0 +1,50 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Desktop } from './desktop.entity';
+import { SessionMode } from './enums';
+import { User } from './user.entity';
+
+/** A display connection to a desktop: the owner's (control) or an admin's shadow (view). */
+@Entity('desktop_sessions')
+@Index('uq_desktop_sessions_open_control', ['desktopId'], {
+  unique: true,
+  where: `"ended_at" IS NULL AND "mode" = 'control'`,
+})
+@Index('ix_desktop_sessions_user', ['userId', 'startedAt'])
+export class DesktopSession {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'uuid' })
+  desktopId!: string;
+
+  @ManyToOne(() => Desktop, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'desktop_id' })
+  desktop?: Desktop;
+
+  @Column({ type: 'uuid' })
+  userId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({
+    type: 'enum',
+    enum: SessionMode,
+    enumName: 'session_mode',
+    default: SessionMode.Control,
+  })
+  mode!: SessionMode;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  startedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  endReason!: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  clientIp!: string | null;
+}

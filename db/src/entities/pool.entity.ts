@@ -1,0 +1,78 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { NetworkMode, RefreshPolicy } from './enums';
+import { GoldenImage } from './golden-image.entity';
+import { ImageVersion } from './image-version.entity';
+
+@Entity('pools')
+@Check('ck_pools_shape', '"vcpus" > 0 AND "memory_mib" >= 64')
+@Check('ck_pools_size', '"min_spare" >= 0 AND "max_size" >= "min_spare" AND "max_size" > 0')
+@Check('ck_pools_idle_timeout', '"idle_timeout_min" >= 0')
+export class Pool {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64, unique: true })
+  name!: string;
+
+  @Column({ type: 'uuid' })
+  imageId!: string;
+
+  @ManyToOne(() => GoldenImage, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'image_id' })
+  image?: GoldenImage;
+
+  /** The version desktops are forked from; null follows the newest published version. */
+  @Column({ type: 'uuid', nullable: true })
+  imageVersionId!: string | null;
+
+  @ManyToOne(() => ImageVersion, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'image_version_id' })
+  imageVersion?: ImageVersion;
+
+  @Column({ type: 'integer', default: 1 })
+  vcpus!: number;
+
+  @Column({ type: 'integer', default: 1024 })
+  memoryMib!: number;
+
+  @Column({ type: 'integer', default: 1 })
+  minSpare!: number;
+
+  @Column({ type: 'integer', default: 10 })
+  maxSize!: number;
+
+  @Column({
+    type: 'enum',
+    enum: RefreshPolicy,
+    enumName: 'refresh_policy',
+    default: RefreshPolicy.OnLogoff,
+  })
+  refreshPolicy!: RefreshPolicy;
+
+  /** Minutes without input before the desktop is logged off; 0 never. */
+  @Column({ type: 'integer', default: 60 })
+  idleTimeoutMin!: number;
+
+  @Column({
+    type: 'enum',
+    enum: NetworkMode,
+    enumName: 'network_mode',
+    default: NetworkMode.Restricted,
+  })
+  networkMode!: NetworkMode;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// The bootstrap's TypeScript half: private PostgreSQL, migrations, seed. Called by infra/bootstrap/*.sh.
+import { createDataSource, seedFirstAdmin } from '@forkdesk/db';
+import { randomBytes } from 'crypto';
+import { PrivateCluster } from './pg/private-cluster';
+
+const say = (line: string): void => {
+  process.stderr.write(`forkdesk: ${line}\n`);
+};
+
+const USAGE = `usage: forkdesk-infra <command>
+  pg start | pg stop | pg status      the private PostgreSQL cluster
+  pg url [database]                   print its connection URL
+  db create-test                      create a fresh test database, print its URL
+  db drop <url>                       drop a test database made by create-test, with the per-file ones
+  db migrate                          run pending migrations on DATABASE_URL (or the private cluster)
+  db seed                             create the first admin once and print its password`;
+
+async function databaseUrl(cluster: PrivateCluster): Promise<string> {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  const state = await cluster.start();
+  return cluster.url(state);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, cmd, arg] = argv;
+  const cluster = new PrivateCluster(say);
+  switch (`${group} ${cmd}`) {
+    case 'pg start':
+      await cluster.start();
+      return 0;
+    case 'pg stop':
+      cluster.stop();
+      return 0;
+    case 'pg status': {
+      const port = cluster.runningPort();
+      say(
+        port === undefined
+          ? 'private PostgreSQL is stopped'
+          : `private PostgreSQL runs on 127.0.0.1:${port}`,
+      );
+      return port === undefined ? 3 : 0;
+    }
+    case 'pg url': {
+      const state = await cluster.start();
+      process.stdout.write(`${cluster.url(state, arg)}\n`);
+      return 0;
+    }
+    case 'db create-test': {
+      const state = await cluster.start();
+      const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+      const name = `forkdesk_test_${stamp}_${randomBytes(3).toString('hex')}`;
+      await cluster.ensureDatabase(name, state);
+      process.stdout.write(`${cluster.url(state, name)}\n`);
+      return 0;
+    }
+    case 'db drop': {
+      const name = arg ? new URL(arg).pathname.slice(1) : '';
+      if (!name.startsWith('forkdesk_test_')) {
+        say(`refusing to drop '${name}': only databases made by 'db create-test'`);
+        return 2;
+      }
+      const state = await cluster.start();
+      for (const db of await cluster.databases(state)) {
+        if (db === name || db.startsWith(`${name}_`)) await cluster.dropDatabase(db, state);
+      }
+      return 0;
+    }
+    case 'db migrate': {
+      const ds = createDataSource({ url: await databaseUrl(cluster), poolSize: 2 });
+      await ds.initialize();
+      try {
+        const applied = await ds.runMigrations({ transaction: 'each' });
+        say(
+          applied.length
+            ? `applied migrations: ${applied.map((m) => m.name).join(', ')}`
+            : 'database schema is up to date',
+        );
+      } finally {
+        await ds.destroy();
+      }
+      return 0;
+    }
+    case 'db seed': {
+      const ds = createDataSource({ url: await databaseUrl(cluster), poolSize: 2 });
+      await ds.initialize();
+      try {
+        const admin = await seedFirstAdmin(ds);
+        if (admin) {
+          process.stdout.write(
+            `\n  First admin created — this password is shown only once:\n    user: ${admin.username}\n    password: ${admin.password}\n\n`,
+          );
+        } else {
+          say('an admin exists already (its password was printed at the first start)');
+        }
+      } finally {
+        await ds.destroy();
+      }
+      return 0;
+    }
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    say(`error: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,5 @@
+export * from './pg/private-cluster';
+export * from './util/paths';
+export * from './util/ports';
+export * from './util/run';
+export * from './util/service-user';

@@ -1,0 +1,72 @@
+/** The portal's one way to call the broker: JSON, session cookie, CSRF header, clear errors. */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Field messages of a 400 (class-validator), when the broker sent them. */
+    readonly fields: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+interface ErrorBody {
+  message?: string | string[];
+  error?: string;
+}
+
+const CSRF_COOKIE = 'forkdesk_csrf';
+const CSRF_HEADER = 'x-csrf-token';
+
+/** The double-submit CSRF token the broker set as a readable cookie. */
+export function csrfToken(cookie: string): string | undefined {
+  const pair = cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${CSRF_COOKIE}=`));
+  return pair ? decodeURIComponent(pair.slice(CSRF_COOKIE.length + 1)) : undefined;
+}
+
+/** Turns a broker error answer into an ApiError a person can read. */
+export async function toApiError(res: Response): Promise<ApiError> {
+  let body: ErrorBody = {};
+  try {
+    body = (await res.json()) as ErrorBody;
+  } catch {
+    // not JSON: fall back to the status text
+  }
+  const fields = Array.isArray(body.message) ? body.message : [];
+  const message =
+    (typeof body.message === 'string' && body.message) ||
+    fields.join('; ') ||
+    body.error ||
+    res.statusText ||
+    `HTTP ${res.status}`;
+  return new ApiError(res.status, message, fields);
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+  deps: { fetch: Fetch; cookie: () => string } = {
+    fetch: (i, r) => fetch(i, r),
+    cookie: () => document.cookie,
+  },
+): Promise<T> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const token = csrfToken(deps.cookie());
+  if (method !== 'GET' && token) headers[CSRF_HEADER] = token;
+  const res = await deps.fetch(`/api${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  if (!res.ok) throw await toApiError(res);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
