@@ -24,6 +24,8 @@ export interface TemplateInfo {
   /** Children currently forked from this template. */
   children: number;
   error?: string;
+  /** Made by re-forking a VM whose RAM was private: its whole RAM was copied (not shared). */
+  fullCopy?: boolean;
 }
 
 export type ChildState = 'starting' | 'running' | 'paused' | 'dead';
@@ -98,3 +100,60 @@ export interface ApiError {
   statusCode: number;
   message: string;
 }
+
+/** Field-level validation messages, in 400 answers. */
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+/** Error body with validation details (400). */
+export interface ApiValidationError extends ApiError {
+  errors: FieldError[];
+}
+
+/** Answer to POST /v1/children (fork from a template). */
+export interface ForkResponse {
+  children: ChildInfo[];
+  /** Wall time of the whole request on the agent. */
+  totalMs: number;
+}
+
+/** Body of POST /v1/vms/:id/fork (fork a running VM). */
+export interface ForkRunningRequest {
+  count?: number;
+}
+
+/** Answer to POST /v1/vms/:id/fork: the new frozen template, child 0 (the VM itself) first. */
+export interface ForkRunningResponse {
+  template: TemplateInfo;
+  children: ChildInfo[];
+  totalMs: number;
+}
+
+/** Answer to GET /health (no auth). */
+export interface HealthStatus {
+  status: 'ok';
+  agentVersion: string;
+  uptimeS: number;
+}
+
+/** Upper bound of `count` in one fork request. */
+export const MAX_FORK_COUNT = 64;
+
+/** HTTP routes of the agent API, relative to its base URL. */
+export const AGENT_ROUTES = {
+  health: '/health',
+  metrics: '/metrics',
+  docs: '/api/docs',
+  docsJson: '/api/docs-json',
+  templates: '/v1/templates',
+  template: (id: string) => `/v1/templates/${encodeURIComponent(id)}`,
+  children: '/v1/children',
+  child: (id: string) => `/v1/children/${encodeURIComponent(id)}`,
+  personalize: (id: string) => `/v1/children/${encodeURIComponent(id)}/personalize`,
+  exec: (id: string) => `/v1/children/${encodeURIComponent(id)}/exec`,
+  forkRunning: (id: string) => `/v1/vms/${encodeURIComponent(id)}/fork`,
+  capacity: '/v1/host/capacity',
+  heartbeat: '/v1/heartbeat',
+} as const;

@@ -1,0 +1,81 @@
+// Starting, watching and ending QEMU processes. Each runs in its own session (detached), with
+// stdout/stderr in a file, so it outlives the agent and can be re-adopted by pid.
+import { spawn } from 'child_process';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'fs';
+
+export interface Launched {
+  pid: number;
+  /** Settles when the process exits, while this agent is its parent. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function launchQemu(binary: string, args: string[], logFile: string): Launched {
+  const fd = openSync(logFile, 'a', 0o600);
+  try {
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+      (resolve) => {
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+        child.once('error', () => resolve({ code: -1, signal: null }));
+      },
+    );
+    if (child.pid === undefined) throw new Error(`could not start ${binary}`);
+    child.unref();
+    return { pid: child.pid, exited };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when `pid` is alive (not a zombie) and is QEMU for VM `id`. */
+export function isVmProcess(pid: number, id: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmdline.includes(`${id},process=fd-${id}`);
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** SIGKILLs the VM's process (if it is still that VM) and waits until it is gone. */
+export async function killVm(pid: number, id: string, timeoutMs = 5000): Promise<void> {
+  if (!isVmProcess(pid, id)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isVmProcess(pid, id)) {
+    if (Date.now() > deadline)
+      throw new Error(`QEMU pid ${pid} (${id}) did not exit after SIGKILL`);
+    await sleep(5);
+  }
+  // Our own child stays a zombie until Node reaps it (asynchronously): give it a moment so
+  // callers see the pid gone.
+  const reapBy = Date.now() + 1000;
+  while (existsSync(`/proc/${pid}`) && Date.now() < reapBy) await sleep(5);
+}
+
+/** Waits until the process is gone (e.g. after QMP `quit` or a finished outgoing migration). */
+export async function waitExit(pid: number, id: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isVmProcess(pid, id)) {
+    if (Date.now() > deadline) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+/** QEMU's own error text (the last lines of its log), for error messages. */
+export function qemuStderr(logFile: string, maxBytes = 4000): string {
+  if (!existsSync(logFile)) return '';
+  const size = statSync(logFile).size;
+  const text = readFileSync(logFile, 'utf8');
+  return (size > maxBytes ? text.slice(-maxBytes) : text).trim();
+}
