@@ -1,0 +1,2 @@
+export { DisplayGateway, DesktopResolver, GatewayOptions } from './server';
+export { GuacStatus } from './guacamole/status';

@@ -1,0 +1,208 @@
+import { DisplayGateway } from './server';
+import { GuacStatus } from './guacamole/status';
+import { startTestGateway } from './testkit/gateway-harness';
+import { TestGuacClient } from './testkit/guac-client';
+import { sleep, startTestVm, TestVm } from './testkit/qemu-vm';
+import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
+
+jest.setTimeout(120_000);
+
+describe('display gateway with a real QEMU VM', () => {
+  let vm: TestVm;
+  let gw: DisplayGateway;
+  let port: number;
+  let ticket: (d: string, mode?: DisplayMode, over?: Partial<DisplayTicket>) => string;
+  const desktops = new Map<string, string>();
+  const clients: TestGuacClient[] = [];
+
+  async function client(autoSync = true): Promise<TestGuacClient> {
+    const c = await TestGuacClient.connect(port, autoSync);
+    clients.push(c);
+    return c;
+  }
+
+  async function refused(c: TestGuacClient, status: number): Promise<void> {
+    const e = await c.waitFor((i) => i.opcode === 'error');
+    expect(Number(e.args[1])).toBe(status);
+    await c.waitClosed();
+  }
+
+  beforeAll(async () => {
+    vm = await startTestVm('vga');
+    desktops.set('d1', vm.vncSocket);
+    desktops.set('ghost', '/nonexistent/vnc.sock');
+    ({ gateway: gw, port, ticket } = await startTestGateway(desktops));
+    await vm.waitForContent();
+  });
+  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterAll(async () => {
+    await gw?.close();
+    await vm?.stop();
+  });
+
+  it.each(['VERSION_1_1_0', 'VERSION_1_0_0'])(
+    'handshakes with %s and shows the VM screen exactly',
+    async (version) => {
+      const c = await client();
+      await c.handshake('d1', ticket('d1'), version);
+      const args = c.received.find((i) => i.opcode === 'args');
+      expect(args?.args).toEqual(['VERSION_1_1_0', 'desktop', 'ticket']);
+      const ready = await c.waitFor((i) => i.opcode === 'ready');
+      expect(ready.args[0]).toMatch(/^\$[0-9a-f-]{36}$/);
+      await c.waitFor((i) => i.opcode === 'sync');
+      expect((await c.untilMatches(() => vm.screendump())).match).toBe(1);
+    },
+  );
+
+  it.each([
+    ['an unknown protocol', ['select', 'rdp'], GuacStatus.UNSUPPORTED],
+    ['an instruction before select', ['connect', 'x'], GuacStatus.CLIENT_BAD_REQUEST],
+    ['mouse during the handshake', ['mouse', '1', '1', '0'], GuacStatus.CLIENT_BAD_REQUEST],
+  ])('refuses %s', async (_n, first, status) => {
+    const c = await client();
+    if (first[0] === 'mouse') {
+      c.send('select', 'vnc');
+      await c.waitFor((i) => i.opcode === 'args');
+    }
+    c.send(first[0], ...first.slice(1));
+    await refused(c, status);
+  });
+
+  it('refuses malformed and oversized input', async () => {
+    const c1 = await client();
+    c1.raw('6.select,3.vncX;');
+    await refused(c1, GuacStatus.CLIENT_BAD_REQUEST);
+    const c2 = await client();
+    c2.raw('99999999.');
+    await refused(c2, GuacStatus.CLIENT_OVERRUN);
+    const c3 = await client();
+    c3.raw('6.select,3.vnc;');
+    for (let i = 0; i < 4; i++) c3.raw('60000.' + 'x'.repeat(60000) + ',');
+    await refused(c3, GuacStatus.CLIENT_OVERRUN);
+  });
+
+  it.each([
+    ['a bad signature', (t: string) => t.slice(0, -4) + 'AAAA', GuacStatus.CLIENT_UNAUTHORIZED],
+    ['garbage', () => 'not-a-ticket', GuacStatus.CLIENT_UNAUTHORIZED],
+    [
+      'an expired ticket',
+      () => ticket('d1', 'control', { exp: Date.now() - 1 }),
+      GuacStatus.CLIENT_UNAUTHORIZED,
+    ],
+    ['a ticket for another desktop', () => ticket('d2'), GuacStatus.CLIENT_FORBIDDEN],
+  ])('refuses %s', async (_n, make, status) => {
+    const c = await client();
+    await c.handshake('d1', make(ticket('d1')));
+    await refused(c, status);
+  });
+
+  it('refuses a reused nonce', async () => {
+    const t = ticket('d1');
+    const a = await client();
+    await a.handshake('d1', t);
+    await a.waitFor((i) => i.opcode === 'ready');
+    const b = await client();
+    await b.handshake('d1', t);
+    await refused(b, GuacStatus.CLIENT_UNAUTHORIZED);
+  });
+
+  it('refuses an unknown desktop and an unreachable one', async () => {
+    const a = await client();
+    await a.handshake('nope', ticket('nope'));
+    await refused(a, GuacStatus.UPSTREAM_NOT_FOUND);
+    const b = await client();
+    await b.handshake('ghost', ticket('ghost'));
+    await refused(b, GuacStatus.UPSTREAM_UNAVAILABLE);
+  });
+
+  it('refuses an unknown opcode after ready', async () => {
+    const c = await client();
+    await c.handshake('d1', ticket('d1'));
+    await c.waitFor((i) => i.opcode === 'ready');
+    c.send('frobnicate', 1);
+    await refused(c, GuacStatus.CLIENT_BAD_REQUEST);
+  });
+
+  it('lets a view-only shadow watch, tells the controller, and ignores its input', async () => {
+    const owner = await client();
+    await owner.handshake('d1', ticket('d1'));
+    const ready = await owner.waitFor((i) => i.opcode === 'ready');
+    await owner.waitFor((i) => i.opcode === 'sync');
+    const shadow = await client();
+    await shadow.handshake('d1', ticket('d1', 'view', { user: 'admin' }));
+    expect((await shadow.waitFor((i) => i.opcode === 'ready')).args[0]).toBe(ready.args[0]);
+    const msg = await owner.waitFor((i) => i.opcode === 'msg');
+    expect(msg.args).toEqual(['1', 'admin']);
+    await shadow.waitFor((i) => i.opcode === 'sync');
+    const { match, img } = await shadow.untilMatches(() => vm.screendump());
+    expect(match).toBe(1);
+    // Escape from the shadow must not reach the guest (SeaBIOS would open its boot menu).
+    shadow.send('key', 0xff1b, 1);
+    shadow.send('key', 0xff1b, 0);
+    await sleep(1500);
+    expect((await vm.screendump()).rgb.equals(img.rgb)).toBe(true);
+    shadow.close();
+    expect((await owner.waitFor((i) => i.opcode === 'msg' && i.args[0] === '2')).args[1]).toBe(
+      'admin',
+    );
+  });
+
+  it('joins by connection id with select,$id', async () => {
+    const owner = await client();
+    await owner.handshake('d1', ticket('d1'));
+    const id = (await owner.waitFor((i) => i.opcode === 'ready')).args[0];
+    const j = await client();
+    await j.handshake('d1', ticket('d1', 'view'), 'VERSION_1_1_0', id);
+    expect((await j.waitFor((i) => i.opcode === 'ready')).args[0]).toBe(id);
+    const k = await client();
+    await k.handshake(
+      'd1',
+      ticket('d1', 'view'),
+      'VERSION_1_1_0',
+      '$00000000-0000-0000-0000-000000000000',
+    );
+    await refused(k, GuacStatus.RESOURCE_NOT_FOUND);
+  });
+
+  it('sends no more than two frames to a client that never answers sync', async () => {
+    const slow = await client(false);
+    await slow.handshake('d1', ticket('d1'));
+    await slow.waitFor((i) => i.opcode === 'sync');
+    const ctrl = await client();
+    await ctrl.handshake('d1', ticket('d1'));
+    await ctrl.waitFor((i) => i.opcode === 'sync');
+    for (let i = 0; i < 20; i++) {
+      ctrl.send('mouse', 10 + i * 7, 10 + i * 3, 0);
+      await sleep(30);
+    }
+    await sleep(500);
+    expect(slow.count('sync')).toBeLessThanOrEqual(2);
+    slow.send('sync', '0');
+    slow.send('sync', '0');
+    await sleep(300);
+    expect(slow.closed).toBe(false);
+  });
+
+  it('answers nop and closes on disconnect', async () => {
+    const c = await client();
+    await c.handshake('d1', ticket('d1'));
+    await c.waitFor((i) => i.opcode === 'ready');
+    c.send('nop');
+    c.send('disconnect');
+    await c.waitClosed();
+    expect(c.count('error')).toBe(0);
+  });
+
+  it('reports a VM that dies mid-session with UPSTREAM_ERROR and keeps serving others', async () => {
+    const doomed = await startTestVm('console');
+    desktops.set('doomed', doomed.vncSocket);
+    const c = await client();
+    await c.handshake('doomed', ticket('doomed'));
+    await c.waitFor((i) => i.opcode === 'ready');
+    await doomed.stop();
+    await refused(c, GuacStatus.UPSTREAM_ERROR);
+    const ok = await client();
+    await ok.handshake('d1', ticket('d1'));
+    await ok.waitFor((i) => i.opcode === 'sync');
+  });
+});

@@ -1,0 +1,109 @@
+import { randomUUID } from 'crypto';
+import type { Logger } from 'pino';
+import { RfbClient, RfbClientOptions, RfbCursor, UpdateOp } from '../rfb/client';
+
+/** What a DesktopSession needs from each attached client connection. */
+export interface SessionMember {
+  readonly user: string;
+  readonly mode: 'view' | 'control';
+  onUpdate(ops: UpdateOp[]): void;
+  onResize(w: number, h: number): void;
+  onCursor(c: RfbCursor): void;
+  onClipboard(text: string): void;
+  onShadow(event: 'joined' | 'left', user: string): void;
+  onUpstreamClosed(error?: Error): void;
+}
+
+/**
+ * One desktop's display: a single RFB connection to the VM, shared by its controlling client(s)
+ * and any read-only shadows. Closes the RFB connection when the last member leaves.
+ */
+export class DesktopSession {
+  /** Guacamole connection id (`$uuid`, as guacd names connections); joins select it. */
+  readonly connectionId = `$${randomUUID()}`;
+  private readonly members = new Set<SessionMember>();
+  private cursor?: RfbCursor;
+  private closed = false;
+
+  private constructor(
+    readonly desktopId: string,
+    readonly rfb: RfbClient,
+    private readonly log: Logger,
+    private readonly onEmpty: (s: DesktopSession) => void,
+  ) {
+    rfb.setListener({
+      onUpdate: (ops) => this.each((m) => m.onUpdate(ops)),
+      onResize: (w, h) => this.each((m) => m.onResize(w, h)),
+      onCursor: (c) => {
+        this.cursor = c;
+        this.each((m) => m.onCursor(c));
+      },
+      onCutText: (t) => this.each((m) => m.onClipboard(t)),
+      onClose: (e) => {
+        this.log.warn({ desktop: desktopId, err: e?.message }, 'desktop display closed');
+        this.closed = true;
+        this.each((m) => m.onUpstreamClosed(e));
+        this.members.clear();
+        this.onEmpty(this);
+      },
+    });
+  }
+
+  static async open(
+    desktopId: string,
+    vncSocket: string,
+    log: Logger,
+    rfbOptions: RfbClientOptions,
+    onEmpty: (s: DesktopSession) => void,
+  ): Promise<DesktopSession> {
+    const rfb = await RfbClient.connect(vncSocket, rfbOptions);
+    log.info(
+      { desktop: desktopId, width: rfb.framebuffer.width, height: rfb.framebuffer.height },
+      'desktop display opened',
+    );
+    return new DesktopSession(desktopId, rfb, log, onEmpty);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get lastCursor(): RfbCursor | undefined {
+    return this.cursor;
+  }
+
+  attach(m: SessionMember): void {
+    this.members.add(m);
+    if (m.mode === 'view') this.notifyControllers('joined', m.user);
+  }
+
+  detach(m: SessionMember): void {
+    if (!this.members.delete(m)) return;
+    if (m.mode === 'view') this.notifyControllers('left', m.user);
+    if (this.members.size === 0 && !this.closed) {
+      this.closed = true;
+      this.rfb.close();
+      this.onEmpty(this);
+    }
+  }
+
+  private notifyControllers(event: 'joined' | 'left', user: string): void {
+    this.each((x) => {
+      if (x.mode === 'control') x.onShadow(event, user);
+    });
+  }
+
+  /** One member's failure must not stop the others from getting the event. */
+  private each(fn: (m: SessionMember) => void): void {
+    for (const m of [...this.members]) {
+      try {
+        fn(m);
+      } catch (e) {
+        this.log.error(
+          { err: e instanceof Error ? e.message : String(e) },
+          'display member failed',
+        );
+      }
+    }
+  }
+}

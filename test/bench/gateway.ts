@@ -1,0 +1,329 @@
+// Display gateway benchmark: keystroke → pixels with a bare RFB client on QEMU's VNC socket and
+// through the gateway (same run), encoder throughput and frame sizes. Run: npx tsx test/bench/gateway.ts
+import * as fs from 'fs';
+import * as path from 'path';
+import { encodeRegion } from '../../hypervisor-agent/src/gateway/encode/encoder';
+import { encodePng } from '../../hypervisor-agent/src/gateway/encode/png';
+import { encodeJpeg } from '../../hypervisor-agent/src/gateway/encode/turbojpeg';
+import { RfbClient, RfbEncodingName } from '../../hypervisor-agent/src/gateway/rfb/client';
+import { startTestGateway } from '../../hypervisor-agent/src/gateway/testkit/gateway-harness';
+import { TestGuacClient } from '../../hypervisor-agent/src/gateway/testkit/guac-client';
+import { sleep, startTestVm, TestVm } from '../../hypervisor-agent/src/gateway/testkit/qemu-vm';
+
+const ESC = 0xff1b;
+const KEY_A = 0x61;
+const BACKSPACE = 0xff08;
+/** RFB encodings for both paths (BENCH_ENCODING=zrle to compare QEMU's compression cost). */
+const ENCODINGS: RfbEncodingName[] = [
+  (process.env.BENCH_ENCODING as RfbEncodingName | undefined) ?? 'raw',
+];
+
+interface Figure {
+  value: number;
+  unit: string;
+  target: number;
+  better: 'lower' | 'higher';
+}
+
+const p50 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Bare RFB: time from KeyEvent to the first FramebufferUpdate that completes after it. */
+async function rfbKeyLatency(vm: TestVm, keysym: number, nudge = false): Promise<number> {
+  const c = await RfbClient.connect(vm.vncSocket, { encodings: ENCODINGS });
+  try {
+    let got: (() => void) | undefined;
+    c.setListener({
+      onUpdate: () => got?.(),
+      onResize: () => undefined,
+      onCursor: () => undefined,
+      onCutText: () => undefined,
+      onClose: () => undefined,
+    });
+    await sleep(400); // initial full update done; QEMU's refresh timer backs off a little
+    return await measureKey(c, keysym, (cb) => (got = cb), nudge);
+  } finally {
+    c.close();
+  }
+}
+
+/** Fraction of pixels that differ: tells the keystroke's redraw from a blinking cursor. */
+function changed(a: Buffer, b: Buffer): number {
+  if (a.length !== b.length) return 1;
+  let n = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) n++;
+  }
+  return n / (a.length / 4);
+}
+
+async function measureKey(
+  c: RfbClient,
+  keysym: number,
+  onUpdate: (cb: () => void) => void,
+  nudge: boolean,
+  minChange = 0.002,
+): Promise<number> {
+  const before = Buffer.from(c.framebuffer.data);
+  const t0 = performance.now();
+  const updated = new Promise<number>((r) =>
+    onUpdate(() => {
+      if (changed(before, c.framebuffer.data) > minChange) r(performance.now() - t0);
+    }),
+  );
+  c.key(keysym, true);
+  c.key(keysym, false);
+  // A PointerEvent that repeats the last position is a no-op for the guest, but any client
+  // message of type > 3 resets QEMU's VNC refresh interval to its 30 ms base.
+  const timer = nudge ? setInterval(() => c.pointer(0, 0, 0), 15) : undefined;
+  try {
+    return await Promise.race([updated, sleep(10_000).then(() => Number.NaN)]);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+/** Through the gateway: key instruction → the next `sync` after an `img` (pixels decoded). */
+async function gatewayKeyLatency(
+  port: number,
+  ticket: string,
+  keysym: number,
+  typist?: TestGuacClient,
+  minChange = 0.002,
+): Promise<number> {
+  const c = typist ?? (await TestGuacClient.connect(port));
+  if (!typist) {
+    await c.handshake('d', ticket);
+    await c.waitFor((i) => i.opcode === 'sync');
+    await sleep(400);
+  }
+  const before = Buffer.from(c.canvas);
+  const from = c.received.length;
+  const t0 = performance.now();
+  c.send('key', keysym, 1);
+  c.send('key', keysym, 0);
+  await c.waitFor(
+    (i) => i.opcode === 'sync' && changed(before, c.canvas) > minChange,
+    10_000,
+    from,
+  );
+  const dt = performance.now() - t0;
+  if (!typist) c.close();
+  return dt;
+}
+
+async function guestSamples(
+  n: number,
+): Promise<{ bare: number[]; nudged: number[]; gateway: number[] }> {
+  const out = { bare: [] as number[], nudged: [] as number[], gateway: [] as number[] };
+  for (let i = 0; i < n; i++) {
+    for (const mode of ['bare', 'nudged', 'gateway'] as const) {
+      const vm = await startTestVm('vga');
+      try {
+        await vm.waitForContent();
+        await sleep(300);
+        if (mode === 'gateway') {
+          const { gateway, port, ticket } = await startTestGateway(new Map([['d', vm.vncSocket]]), {
+            rfbEncodings: ENCODINGS,
+          });
+          try {
+            out.gateway.push(await gatewayKeyLatency(port, ticket('d'), ESC));
+          } finally {
+            await gateway.close();
+          }
+        } else {
+          out[mode].push(await rfbKeyLatency(vm, ESC, mode === 'nudged'));
+        }
+      } finally {
+        await vm.stop();
+      }
+    }
+  }
+  return out;
+}
+
+async function consoleSamples(
+  n: number,
+): Promise<{ bare: number[]; gateway: number[]; text: Buffer; w: number; h: number }> {
+  const vm = await startTestVm('console');
+  const { gateway, port, ticket } = await startTestGateway(new Map([['d', vm.vncSocket]]), {
+    rfbEncodings: ENCODINGS,
+  });
+  try {
+    const bare: number[] = [];
+    const gw: number[] = [];
+    const c = await RfbClient.connect(vm.vncSocket, { encodings: ENCODINGS });
+    let got: (() => void) | undefined;
+    c.setListener({
+      onUpdate: () => got?.(),
+      onResize: () => undefined,
+      onCursor: () => undefined,
+      onCutText: () => undefined,
+      onClose: () => undefined,
+    });
+    await sleep(500);
+    for (let i = 0; i < n; i++) {
+      bare.push(await measureKey(c, i % 2 ? BACKSPACE : KEY_A, (cb) => (got = cb), false, 0));
+      await sleep(150 + (i % 5) * 100);
+    }
+    c.close();
+    const g = await TestGuacClient.connect(port);
+    await g.handshake('d', ticket('d'));
+    await g.waitFor((i) => i.opcode === 'sync');
+    await sleep(500);
+    for (let i = 0; i < n; i++) {
+      gw.push(await gatewayKeyLatency(port, '', i % 2 ? BACKSPACE : KEY_A, g, 0));
+      await sleep(150 + (i % 5) * 100);
+    }
+    // Fill the console with text for the encoder figures: `help` lists every monitor command.
+    for (const ch of 'help') {
+      g.send('key', ch.charCodeAt(0), 1);
+      g.send('key', ch.charCodeAt(0), 0);
+    }
+    g.send('key', 0xff0d, 1);
+    g.send('key', 0xff0d, 0);
+    await sleep(1500);
+    g.close();
+    const rec = await RfbClient.connect(vm.vncSocket, { encodings: ['raw'] });
+    await sleep(500);
+    const fb = rec.framebuffer;
+    const text = Buffer.from(fb.data);
+    rec.close();
+    return { bare, gateway: gw, text, w: fb.width, h: fb.height };
+  } finally {
+    await gateway.close();
+    await vm.stop();
+  }
+}
+
+/** A synthetic photo-like frame: smooth gradients, texture and noise (no photo ships with us). */
+function photoFrame(w: number, h: number): Buffer {
+  const b = Buffer.alloc(w * h * 4);
+  let seed = 1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const n = (seed >> 16) % 24;
+      const o = (y * w + x) * 4;
+      b[o] = (128 + 100 * Math.sin(x / 37) * Math.cos(y / 53) + n) & 255;
+      b[o + 1] = (128 + 90 * Math.sin((x + y) / 71) + n) & 255;
+      b[o + 2] = (128 + 110 * Math.cos(Math.hypot(x - w / 2, y - h / 2) / 29) + n) & 255;
+      b[o + 3] = 255;
+    }
+  }
+  return b;
+}
+
+function timeEncode(fn: () => Buffer, reps: number): { ms: number; bytes: number } {
+  fn();
+  const t0 = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < reps; i++) bytes = fn().length;
+  return { ms: (performance.now() - t0) / reps, bytes };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const guest = await guestSamples(Number(process.env.BENCH_GUEST_SAMPLES ?? 5));
+  const cons = await consoleSamples(Number(process.env.BENCH_CONSOLE_SAMPLES ?? 40));
+
+  const W = 1280;
+  const H = 800;
+  if (cons.w !== W || cons.h !== H)
+    throw new Error(`console is ${cons.w}x${cons.h}, expected ${W}x${H}`);
+  const photo = photoFrame(W, H);
+  const text = timeEncode(() => encodePng(cons.text, W, H), 20);
+  const jpeg = timeEncode(() => encodeJpeg(photo, W, H, 80), 20);
+  const photoPng = timeEncode(() => encodePng(photo, W, H), 5);
+  const chosen = encodeRegion(photo, W, H, { allowJpeg: true });
+  const mpix = (2 * W * H) / 1e6 / ((text.ms + jpeg.ms) / 1000);
+
+  const figures: Record<string, Figure> = {
+    key_to_pixel_p50_ms: {
+      value: round(p50(guest.gateway)),
+      unit: 'ms',
+      target: 100,
+      better: 'lower',
+    },
+    gateway_added_ms: {
+      value: round(p50(cons.gateway) - p50(cons.bare)),
+      unit: 'ms',
+      target: 10,
+      better: 'lower',
+    },
+    rfb_key_to_update_p50_ms: {
+      value: round(p50(guest.bare)),
+      unit: 'ms',
+      target: 90,
+      better: 'lower',
+    },
+    rfb_key_to_update_nudged_p50_ms: {
+      value: round(p50(guest.nudged)),
+      unit: 'ms',
+      target: 60,
+      better: 'lower',
+    },
+    console_rfb_key_to_update_p50_ms: {
+      value: round(p50(cons.bare)),
+      unit: 'ms',
+      target: 40,
+      better: 'lower',
+    },
+    console_gateway_key_to_pixel_p50_ms: {
+      value: round(p50(cons.gateway)),
+      unit: 'ms',
+      target: 50,
+      better: 'lower',
+    },
+    text_fps: { value: round(1000 / text.ms), unit: 'frames/s', target: 30, better: 'higher' },
+    encode_mpix_s: { value: round(mpix), unit: 'Mpixel/s', target: 50, better: 'higher' },
+    text_frame_kib: { value: round(text.bytes / 1024), unit: 'KiB', target: 100, better: 'lower' },
+    photo_frame_kib: {
+      value: round(chosen.data.length / 1024),
+      unit: 'KiB',
+      target: 250,
+      better: 'lower',
+    },
+    photo_frame_png_kib: {
+      value: round(photoPng.bytes / 1024),
+      unit: 'KiB',
+      target: 1500,
+      better: 'lower',
+    },
+  };
+
+  const rows = Object.entries(figures).map(
+    ([k, f]) =>
+      `${k.padEnd(38)} ${String(f.value).padStart(9)} ${f.unit.padEnd(9)} target ${f.better === 'lower' ? '≤' : '≥'} ${f.target}`,
+  );
+  const samples = [
+    `guest (SeaBIOS ESC, fresh VM each): bare ${guest.bare.map((v) => round(v)).join(' ')} | nudged ${guest.nudged.map((v) => round(v)).join(' ')} | gateway ${guest.gateway.map((v) => round(v)).join(' ')}`,
+    `console (QEMU monitor echo): bare p50 ${round(p50(cons.bare))} max ${round(Math.max(...cons.bare))} | gateway p50 ${round(p50(cons.gateway))} max ${round(Math.max(...cons.gateway))}`,
+    `encode: text PNG ${round(text.ms, 2)} ms, photo JPEG ${round(jpeg.ms, 2)} ms (${chosen.mime}), photo PNG ${round(photoPng.ms, 2)} ms`,
+  ];
+  process.stdout.write(
+    [
+      'gateway benchmark',
+      ...rows,
+      '',
+      ...samples,
+      `took ${round((Date.now() - t0) / 1000)} s`,
+      '',
+    ].join('\n'),
+  );
+
+  const outDir = path.join(__dirname, '..', '..', '.forkdesk', 'bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(outDir, 'gateway.json'),
+    JSON.stringify({ name: 'gateway', at: new Date().toISOString(), figures }, null, 2) + '\n',
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`gateway bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
