@@ -1,1 +1,4 @@
 export * from './api';
+export * from './enrollment';
+export * from './heartbeat';
+export * from './tickets';

@@ -1,0 +1,44 @@
+// Enrollment: the broker mints a one-time enrollment token; the agent trades it for credentials.
+
+/** Where the agent posts its enrollment request, relative to the broker's base URL. */
+export const BROKER_ENROLL_PATH = '/v1/agents/enroll';
+
+/** Sent by the agent to the broker once, with the one-time token an admin gave it. */
+export interface EnrollmentRequest {
+  enrollmentToken: string;
+  hostname: string;
+  agentVersion: string;
+  /** Base URL the broker should use to call this agent's HTTP API. */
+  apiUrl: string;
+  /** host:port of this agent's display gateway (guacd protocol), when it runs one. */
+  gatewayAddress?: string;
+}
+
+/** The broker's answer: credentials the agent keeps for its lifetime. */
+export interface EnrollmentResponse {
+  agentId: string;
+  /**
+   * Bearer token the broker presents when it calls the agent; the agent presents the same
+   * token when it calls the broker (heartbeats), so one secret identifies the pair.
+   */
+  apiToken: string;
+  /** Per-agent HMAC key (base64) for display tickets; see tickets.ts. */
+  displayKey: string;
+}
+
+/** What the agent stores (file mode 0600 in its data dir). */
+export type AgentCredentials = EnrollmentResponse;
+
+/** True when `v` has the shape of an EnrollmentResponse (checked on data from the wire). */
+export function isAgentCredentials(v: unknown): v is AgentCredentials {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.agentId === 'string' &&
+    o.agentId.length > 0 &&
+    typeof o.apiToken === 'string' &&
+    o.apiToken.length >= 16 &&
+    typeof o.displayKey === 'string' &&
+    o.displayKey.length > 0
+  );
+}

@@ -1,0 +1,110 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { ChildInfo, ExecResult, ForkResponse } from '@forkdesk/agent-contract';
+import { ENGINE, type EnginePort } from '../../engine/engine.port';
+import { AgentMetrics } from '../../metrics/agent-metrics';
+import { ExecDto, ForkDto, PersonalizeDto } from '../dto/requests.dto';
+import {
+  ApiErrorModel,
+  ChildInfoModel,
+  ExecResultModel,
+  ForkResponseModel,
+} from '../dto/responses.dto';
+import { IdParamPipe } from '../validation';
+import { childOr404, elapsedMs, templateOr404 } from './lookup';
+
+@ApiTags('children')
+@ApiBearerAuth()
+@Controller('v1/children')
+export class ChildrenController {
+  constructor(
+    @Inject(ENGINE) private readonly engine: EnginePort,
+    private readonly metrics: AgentMetrics,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: [ChildInfoModel] })
+  list(): ChildInfo[] {
+    return this.engine.listChildren();
+  }
+
+  /** Forks `count` children of a ready template. */
+  @Post()
+  @ApiCreatedResponse({ type: ForkResponseModel })
+  @ApiNotFoundResponse({ type: ApiErrorModel })
+  @ApiConflictResponse({ type: ApiErrorModel, description: 'template not ready or changed' })
+  @ApiServiceUnavailableResponse({
+    type: ApiErrorModel,
+    description: 'free memory would fall under the reserve (Retry-After set)',
+  })
+  async fork(@Body() dto: ForkDto): Promise<ForkResponse> {
+    const template = templateOr404(this.engine, dto.templateId);
+    if (template.state !== 'ready') {
+      throw new ConflictException(`template "${template.id}" is ${template.state}, not ready`);
+    }
+    const start = performance.now();
+    const children = await this.engine.fork(template.id, dto.count ?? 1);
+    this.metrics.observeForks(children);
+    return { children, totalMs: elapsedMs(start) };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ChildInfoModel })
+  @ApiNotFoundResponse({ type: ApiErrorModel })
+  get(@Param('id', IdParamPipe) id: string): ChildInfo {
+    return childOr404(this.engine, id);
+  }
+
+  /** Stops the child and deletes its disk delta. */
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ApiErrorModel })
+  async destroy(@Param('id', IdParamPipe) id: string): Promise<void> {
+    childOr404(this.engine, id);
+    await this.engine.destroy(id);
+  }
+
+  /** Hostname, clock, user name and persistent disk, through the guest agent. */
+  @Post(':id/personalize')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ChildInfoModel })
+  @ApiNotFoundResponse({ type: ApiErrorModel })
+  async personalize(
+    @Param('id', IdParamPipe) id: string,
+    @Body() dto: PersonalizeDto,
+  ): Promise<ChildInfo> {
+    childOr404(this.engine, id);
+    await this.engine.personalize(id, dto);
+    return childOr404(this.engine, id);
+  }
+
+  /** Runs a command in the guest through the guest agent. */
+  @Post(':id/exec')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ExecResultModel })
+  @ApiNotFoundResponse({ type: ApiErrorModel })
+  exec(@Param('id', IdParamPipe) id: string, @Body() dto: ExecDto): Promise<ExecResult> {
+    childOr404(this.engine, id);
+    return this.engine.exec(id, dto);
+  }
+}

@@ -1,0 +1,135 @@
+// Request bodies, validated by class-validator; each implements its contract type.
+
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  CreateTemplateRequest,
+  ExecRequest,
+  ForkRequest,
+  ForkRunningRequest,
+  MAX_FORK_COUNT,
+  Personalization,
+  VmShape,
+} from '@forkdesk/agent-contract';
+
+/** Ids of templates and VMs: no path separators, no leading dot. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$/;
+const ID_RULE = 'must be 1-200 characters of A-Z a-z 0-9 . _ : @ + - (not starting with a symbol)';
+/** Image version names, as the engine's image store accepts them. */
+const IMAGE_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class VmShapeDto implements VmShape {
+  @ApiProperty({ minimum: 1, maximum: 64, example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  vcpus!: number;
+
+  @ApiProperty({ minimum: 128, maximum: 1048576, example: 256 })
+  @IsInt()
+  @Min(128)
+  @Max(1048576)
+  memoryMiB!: number;
+}
+
+export class CreateTemplateDto implements CreateTemplateRequest {
+  @ApiProperty({ example: 'debian-desktop-1.4', pattern: IMAGE_VERSION_PATTERN.source })
+  @IsString()
+  @Matches(IMAGE_VERSION_PATTERN, {
+    message:
+      'imageVersion must be 1-64 characters of A-Z a-z 0-9 . _ - (not starting with a symbol)',
+  })
+  imageVersion!: string;
+
+  @ApiPropertyOptional({ type: VmShapeDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => VmShapeDto)
+  shape?: VmShapeDto;
+}
+
+export class ForkDto implements ForkRequest {
+  @ApiProperty({ pattern: ID_PATTERN.source })
+  @IsString()
+  @Matches(ID_PATTERN, { message: `templateId ${ID_RULE}` })
+  templateId!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_FORK_COUNT, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_FORK_COUNT)
+  count?: number;
+}
+
+export class ForkRunningDto implements ForkRunningRequest {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_FORK_COUNT, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_FORK_COUNT)
+  count?: number;
+}
+
+export class PersonalizeDto implements Personalization {
+  @ApiPropertyOptional({ example: 'desk-alice', description: 'RFC 1123 host name label' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, {
+    message: 'hostname must be a host name label (letters, digits, inner hyphens, at most 63)',
+  })
+  hostname?: string;
+
+  @ApiPropertyOptional({ example: 'alice' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z_][a-z0-9_-]{0,31}$/, {
+    message: 'userName must be a POSIX user name (lower case, at most 32 characters)',
+  })
+  userName?: string;
+
+  @ApiPropertyOptional({ example: '/var/lib/forkdesk/homes/alice.qcow2' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  @Matches(/^\/(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, {
+    message: 'persistentDisk must be an absolute path without ".." segments',
+  })
+  persistentDisk?: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  syncClock?: boolean;
+}
+
+export class ExecDto implements ExecRequest {
+  @ApiProperty({ type: [String], example: ['uname', '-a'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(256)
+  @IsString({ each: true })
+  @MaxLength(65536, { each: true })
+  command!: string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 600000, default: 30000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  timeoutMs?: number;
+}

@@ -1,0 +1,81 @@
+// Heartbeats: the agent tells the broker what it really runs (capacity, VMs, templates).
+
+import {
+  brokerHeartbeatPath,
+  type AgentCredentials,
+  type Heartbeat,
+} from '@forkdesk/agent-contract';
+import type { Logger } from 'pino';
+import type { EnginePort } from '../engine/engine.port';
+
+/** The part of the engine a heartbeat reads. */
+export type EngineInventory = Pick<EnginePort, 'capacity' | 'listChildren' | 'listTemplates'>;
+
+export async function buildHeartbeat(
+  engine: EngineInventory,
+  agentId: string,
+  agentVersion: string,
+): Promise<Heartbeat> {
+  return {
+    agentId,
+    agentVersion,
+    sentAt: new Date().toISOString(),
+    capacity: await engine.capacity(),
+    vms: engine.listChildren(),
+    templates: engine.listTemplates(),
+  };
+}
+
+/** Posts a heartbeat every `intervalMs`; a failed post is logged and retried next tick. */
+export class HeartbeatSender {
+  private timer?: NodeJS.Timeout;
+  private inFlight?: Promise<void>;
+
+  constructor(
+    private readonly engine: EngineInventory,
+    private readonly brokerUrl: string,
+    private readonly credentials: AgentCredentials,
+    private readonly agentVersion: string,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.inFlight;
+  }
+
+  /** One heartbeat; resolves false (and logs) when the broker did not take it. */
+  async sendOnce(): Promise<boolean> {
+    const { agentId, apiToken } = this.credentials;
+    try {
+      const body = await buildHeartbeat(this.engine, agentId, this.agentVersion);
+      const res = await fetch(`${this.brokerUrl}${brokerHeartbeatPath(agentId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(Math.min(this.intervalMs, 10_000)),
+      });
+      if (!res.ok) {
+        this.log.warn({ status: res.status }, 'broker refused heartbeat');
+        return false;
+      }
+      return true;
+    } catch (err) {
+      this.log.warn({ err }, 'heartbeat failed');
+      return false;
+    }
+  }
+
+  private tick(): void {
+    if (this.inFlight) return; // a slow broker must not pile up requests
+    this.inFlight = this.sendOnce().then(() => {
+      this.inFlight = undefined;
+    });
+  }
+}
