@@ -2,18 +2,37 @@ import { loadBrokerConfig } from './config';
 
 describe('loadBrokerConfig', () => {
   it('defaults to loopback on 8080', () => {
-    expect(loadBrokerConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toEqual({
+    const c = loadBrokerConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' });
+    expect(c).toMatchObject({
       host: '127.0.0.1',
       port: 8080,
       databaseUrl: 'postgres://x@127.0.0.1/db',
       publicUrl: 'http://127.0.0.1:8080',
+      auth: { secureCookies: false, maxFailedLogins: 5, loginRatePerMin: 30 },
+      scheduler: { enabled: true, nightlyHour: 3 },
+      ticketTtlS: 30,
     });
+    expect(c.tunnelKey).toBeUndefined();
   });
 
-  it('rejects a bad port and a missing database with a clear message', () => {
+  it('turns Secure cookies on for an https public URL', () => {
+    const c = loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_PUBLIC_URL: 'https://vdi.example' });
+    expect(c.auth.secureCookies).toBe(true);
+  });
+
+  it('rejects bad values with a clear message', () => {
     expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_BROKER_PORT: 'eighty' })).toThrow(
       "FORKDESK_BROKER_PORT must be a port number, got 'eighty'",
     );
     expect(() => loadBrokerConfig({})).toThrow(/DATABASE_URL is required/);
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_TICKET_TTL_S: '90' })).toThrow(
+      /FORKDESK_TICKET_TTL_S must be an integer in 5..60/,
+    );
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_TUNNEL_KEY: 'c2hvcnQ=' })).toThrow(
+      /32 bytes/,
+    );
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_SCHEDULER: 'maybe' })).toThrow(
+      /true or false/,
+    );
   });
 });

@@ -184,7 +184,10 @@ describe('migrations', () => {
   it('roll back and apply again cleanly', async () => {
     const db = await createTestDatabase('roundtrip');
     try {
-      await db.dataSource.undoLastMigration({ transaction: 'all' });
+      // Undo every migration, newest first, back to an empty schema.
+      while ((await db.dataSource.query(`SELECT 1 FROM migrations LIMIT 1`)).length > 0) {
+        await db.dataSource.undoLastMigration({ transaction: 'all' });
+      }
       const tables = (await db.dataSource.query(
         `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
       )) as { n: number }[];

@@ -33,6 +33,10 @@ import { User } from './user.entity';
 })
 @Index('uq_desktops_agent_vm', ['agentId', 'vmId'], { unique: true, where: '"vm_id" IS NOT NULL' })
 @Index('ix_desktops_pool_state', ['poolId', 'state'])
+@Index('uq_desktops_forking_reservation', ['poolId', 'reservedUserId'], {
+  unique: true,
+  where: `"reserved_user_id" IS NOT NULL AND "state" = 'forking'`,
+})
 export class Desktop {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -83,6 +87,14 @@ export class Desktop {
   @ManyToOne(() => User, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'assigned_user_id' })
   assignedUser?: User;
+
+  /** The user a `forking` desktop is being made for; assigned to them once it is ready. */
+  @Column({ type: 'uuid', nullable: true })
+  reservedUserId!: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'reserved_user_id', foreignKeyConstraintName: 'FK_desktops_reserved_user' })
+  reservedUser?: User;
 
   @Column({ type: 'integer', nullable: true })
   privateMib!: number | null;

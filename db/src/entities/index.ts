@@ -1,4 +1,5 @@
 import { Agent } from './agent.entity';
+import { AuthSession } from './auth-session.entity';
 import { AuditEvent } from './audit-event.entity';
 import { Desktop } from './desktop.entity';
 import { DesktopSession } from './desktop-session.entity';
@@ -15,6 +16,7 @@ import { User } from './user.entity';
 export * from './enums';
 export {
   Agent,
+  AuthSession,
   AuditEvent,
   Desktop,
   DesktopSession,
@@ -43,4 +45,5 @@ export const ENTITIES = [
   DesktopSession,
   AuditEvent,
   Setting,
+  AuthSession,
 ];

@@ -1,0 +1,123 @@
+import {
+  AGENT_ROUTES,
+  type ChildInfo,
+  type CreateTemplateRequest,
+  type ForkResponse,
+  type HostCapacity,
+  type Personalization,
+  type TemplateInfo,
+} from '@forkdesk/agent-contract';
+
+/** Where an agent answers and how the broker proves itself to it. */
+export interface AgentEndpoint {
+  apiUrl: string;
+  apiToken: string;
+}
+
+/** An agent refused or failed a call; `status` is its HTTP status (0: unreachable). */
+export class AgentCallError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The broker's view of one agent's HTTP API (hypervisor-agent/src/api). */
+export interface AgentClient {
+  /** Builds (boot, freeze) or returns the template for an image version and shape. */
+  ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
+  /** Forks one child of a ready template. */
+  fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo>;
+  /** Stops a child and deletes its delta; an unknown child counts as gone. */
+  destroy(a: AgentEndpoint, vmId: string): Promise<void>;
+  personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
+  capacity(a: AgentEndpoint): Promise<HostCapacity>;
+}
+
+export const AGENT_CLIENT = Symbol('AgentClient');
+
+/** The real client: JSON over HTTP with the agent's bearer token and a deadline per call. */
+export class HttpAgentClient implements AgentClient {
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly templateTimeoutMs: number,
+  ) {}
+
+  private async call<T>(
+    a: AgentEndpoint,
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T | undefined> {
+    let res: Response;
+    try {
+      res = await fetch(`${a.apiUrl.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${a.apiToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new AgentCallError(0, `agent ${a.apiUrl} unreachable: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text.slice(0, 300);
+      try {
+        const m = (JSON.parse(text) as { message?: unknown }).message;
+        if (typeof m === 'string') message = m;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new AgentCallError(res.status, `agent ${method} ${path}: ${res.status} ${message}`);
+    }
+    return text ? (JSON.parse(text) as T) : undefined;
+  }
+
+  async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
+    const t = await this.call<TemplateInfo>(
+      a,
+      'POST',
+      AGENT_ROUTES.templates,
+      req,
+      this.templateTimeoutMs,
+    );
+    if (!t) throw new AgentCallError(502, 'agent answered a template request with nothing');
+    return t;
+  }
+
+  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, {
+      templateId,
+      count: 1,
+    });
+    const child = r?.children[0];
+    if (!child) throw new AgentCallError(502, 'agent answered a fork with no child');
+    return child;
+  }
+
+  async destroy(a: AgentEndpoint, vmId: string): Promise<void> {
+    try {
+      await this.call(a, 'DELETE', AGENT_ROUTES.child(vmId));
+    } catch (err) {
+      if (err instanceof AgentCallError && err.status === 404) return;
+      throw err;
+    }
+  }
+
+  async personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void> {
+    await this.call(a, 'POST', AGENT_ROUTES.personalize(vmId), p);
+  }
+
+  async capacity(a: AgentEndpoint): Promise<HostCapacity> {
+    const c = await this.call<HostCapacity>(a, 'GET', AGENT_ROUTES.capacity);
+    if (!c) throw new AgentCallError(502, 'agent answered capacity with nothing');
+    return c;
+  }
+}

@@ -1,0 +1,362 @@
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { newDisplayKey, type EnrollmentResponse, type Heartbeat } from '@forkdesk/agent-contract';
+import { Agent, AgentState, DesktopState as S } from '@forkdesk/db';
+import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { type Actor, SYSTEM } from '../common/actor';
+import { isUniqueViolation } from '../common/errors';
+import { LOGGER } from '../common/logger';
+import { BROKER_CONFIG, type BrokerConfig } from '../config';
+import { DesktopStateMachine } from '../desktops/desktop-state';
+import { parseAgentImageKey } from '../images/manifest';
+import { AGENT_CLIENT, type AgentClient } from './agent-client';
+import type { AgentView, EnrollDto } from './agents.dto';
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+const agentActor = (a: { name: string }): Actor => ({
+  userId: null,
+  name: `agent:${a.name}`,
+  ip: null,
+});
+
+const sameSecret = (a: string, b: string): boolean => {
+  const x = Buffer.from(sha256(a));
+  const y = Buffer.from(sha256(b));
+  return timingSafeEqual(x, y);
+};
+
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    private readonly states: DesktopStateMachine,
+    @Inject(AGENT_CLIENT) private readonly client: AgentClient,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  /** A one-time token an admin hands to a new agent; only its hash is kept. */
+  async createEnrollmentToken(
+    name: string | undefined,
+    actor: Actor,
+  ): Promise<{ token: string; agentId: string }> {
+    const token = randomBytes(32).toString('base64url');
+    try {
+      return await this.ds.transaction(async (tx) => {
+        const agent = await tx.save(
+          tx.create(Agent, {
+            name: name ?? `pending-${randomBytes(4).toString('hex')}`,
+            state: AgentState.Enrolling,
+            enrollmentTokenHash: sha256(token),
+          }),
+        );
+        await this.audit.record(tx, actor, {
+          action: 'agent.enrollment_token',
+          targetType: 'agent',
+          targetId: agent.id,
+          details: { name: agent.name },
+        });
+        return { token, agentId: agent.id };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictException(`agent "${name}" already exists`);
+      throw err;
+    }
+  }
+
+  /** Trades the one-time token for credentials; the token is spent in the same transaction. */
+  async enroll(dto: EnrollDto, ip: string | null): Promise<EnrollmentResponse> {
+    const apiToken = randomBytes(32).toString('base64url');
+    const displayKey = newDisplayKey();
+    const [gatewayHost, gatewayPort] = dto.gatewayAddress
+      ? [dto.gatewayAddress.replace(/:[0-9]+$/, ''), Number(dto.gatewayAddress.split(':').pop())]
+      : [null, null];
+    return this.ds.transaction(async (tx) => {
+      const agent = await tx.findOne(Agent, {
+        where: { enrollmentTokenHash: sha256(dto.enrollmentToken), state: AgentState.Enrolling },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!agent) throw new UnauthorizedException('unknown or already used enrollment token');
+      if (agent.name.startsWith('pending-')) {
+        const taken = await tx.existsBy(Agent, { name: dto.hostname });
+        agent.name = taken ? `${dto.hostname}-${agent.id.slice(0, 8)}` : dto.hostname;
+      }
+      Object.assign(agent, {
+        enrollmentTokenHash: null,
+        apiUrl: dto.apiUrl.replace(/\/+$/, ''),
+        apiToken,
+        displayKey,
+        gatewayHost,
+        gatewayPort,
+        state: AgentState.Active,
+      });
+      await tx.save(agent);
+      await this.audit.record(
+        tx,
+        { ...agentActor(agent), ip },
+        {
+          action: 'agent.enroll',
+          targetType: 'agent',
+          targetId: agent.id,
+          details: {
+            apiUrl: agent.apiUrl,
+            gateway: dto.gatewayAddress ?? null,
+            version: dto.agentVersion,
+          },
+        },
+      );
+      return { agentId: agent.id, apiToken, displayKey };
+    });
+  }
+
+  /** The agent whose id and bearer token these are, or 401. */
+  async authenticate(agentId: string, token: string | undefined): Promise<Agent> {
+    const agent = /^[0-9a-f-]{36}$/.test(agentId)
+      ? await this.ds.getRepository(Agent).findOneBy({ id: agentId })
+      : null;
+    if (!agent?.apiToken || !token || !sameSecret(agent.apiToken, token))
+      throw new UnauthorizedException('invalid agent credentials');
+    return agent;
+  }
+
+  /** What the agent really runs becomes the truth: capacity, templates, desktops. */
+  async heartbeat(agent: Agent, hb: Heartbeat): Promise<{ orphans: number; lost: number }> {
+    const actor = agentActor(agent);
+    const { orphans, lost } = await this.ds.transaction(async (tx) => {
+      const before = await tx.findOneOrFail(Agent, {
+        where: { id: agent.id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      await tx.update(
+        Agent,
+        { id: agent.id },
+        {
+          state: AgentState.Active,
+          accel: hb.capacity.accel,
+          totalMib: Math.round(hb.capacity.totalMiB),
+          availableMib: Math.round(hb.capacity.availableMiB),
+          reserveMib: Math.round(hb.capacity.reserveMiB),
+          lastHeartbeatAt: new Date(),
+        },
+      );
+      if (before.state !== AgentState.Active) {
+        await this.audit.record(tx, actor, {
+          action: 'agent.active',
+          targetType: 'agent',
+          targetId: agent.id,
+          details: { from: before.state },
+        });
+      }
+      await this.syncTemplates(tx, agent.id, hb);
+      return this.syncDesktops(tx, agent.id, hb, actor);
+    });
+    for (const vmId of orphans) void this.destroyOrphan(agent, vmId);
+    return { orphans: orphans.length, lost };
+  }
+
+  private async syncTemplates(tx: EntityManager, agentId: string, hb: Heartbeat): Promise<void> {
+    const seen: string[] = [];
+    for (const t of hb.templates) {
+      const key = parseAgentImageKey(t.imageVersion);
+      if (!key) continue; // not one of ours (made by hand on the agent)
+      const v = (await tx.query(
+        `SELECT v.id FROM image_versions v JOIN golden_images i ON i.id = v.image_id
+          WHERE i.name = $1 AND v.version = $2`,
+        [key.imageName, key.version],
+      )) as { id: string }[];
+      if (!v[0]) continue;
+      seen.push(t.id);
+      const state = t.state === 'ready' ? 'ready' : t.state === 'failed' ? 'failed' : 'building';
+      const params = [
+        agentId,
+        t.id,
+        v[0].id,
+        t.shape.vcpus,
+        t.shape.memoryMiB,
+        t.accel,
+        state,
+        t.deviceStateBytes,
+        Math.round(t.buildMs),
+      ];
+      // The row the broker made when it asked for the build, or the agent's own report.
+      const updated = (await tx.query(
+        `UPDATE templates SET agent_template_id = $2, state = $7, device_state_bytes = $8, build_ms = $9
+          WHERE agent_id = $1 AND image_version_id = $3 AND vcpus = $4 AND memory_mib = $5
+            AND accel = $6 AND state <> 'deleted'`,
+        params,
+      )) as [unknown, number];
+      if (updated[1] === 0) {
+        await tx.query(
+          `INSERT INTO templates (agent_id, agent_template_id, image_version_id, vcpus, memory_mib, accel, state, device_state_bytes, build_ms)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+          params,
+        );
+      }
+    }
+    // Templates the agent no longer has (and that are not still being asked for).
+    await tx.query(
+      `UPDATE templates SET state = 'deleted'
+        WHERE agent_id = $1 AND state IN ('ready', 'failed') AND NOT (agent_template_id = ANY($2))`,
+      [agentId, seen],
+    );
+  }
+
+  private async syncDesktops(
+    tx: EntityManager,
+    agentId: string,
+    hb: Heartbeat,
+    actor: Actor,
+  ): Promise<{ orphans: string[]; lost: number }> {
+    const running = new Map(hb.vms.filter((v) => v.state !== 'dead').map((v) => [v.id, v]));
+    const known = (await tx.query(
+      `SELECT id, vm_id, state FROM desktops
+        WHERE agent_id = $1 AND vm_id IS NOT NULL AND state NOT IN ('destroyed', 'lost')`,
+      [agentId],
+    )) as { id: string; vm_id: string; state: S }[];
+    let lost = 0;
+    for (const d of known) {
+      const vm = running.get(d.vm_id);
+      if (vm) {
+        if (vm.memory) {
+          await tx.query(`UPDATE desktops SET private_mib = $2, shared_mib = $3 WHERE id = $1`, [
+            d.id,
+            Math.round(vm.memory.privateMiB),
+            Math.round(vm.memory.sharedMiB),
+          ]);
+        }
+      } else if (d.state === S.Destroying) {
+        await this.states.move(
+          tx,
+          d.id,
+          [S.Destroying],
+          S.Destroyed,
+          actor,
+          {},
+          { reason: 'gone on agent' },
+        );
+      } else if (
+        await this.states.move(tx, d.id, [S.Ready, S.Assigned, S.InUse], S.Lost, actor, {
+          last_error: 'the agent no longer runs this desktop',
+        })
+      ) {
+        lost++;
+      }
+    }
+    const claimed = new Set(known.map((d) => d.vm_id));
+    const graceMs = this.config.agents.orphanGraceS * 1000;
+    // A fork that finished on the agent but not yet in our database is not an orphan: grace.
+    const orphans = [...running.values()]
+      .filter((v) => !claimed.has(v.id) && Date.now() - Date.parse(v.createdAt) >= graceMs)
+      .map((v) => v.id);
+    return { orphans, lost };
+  }
+
+  private async destroyOrphan(agent: Agent, vmId: string): Promise<void> {
+    try {
+      await this.client.destroy({ apiUrl: agent.apiUrl!, apiToken: agent.apiToken! }, vmId);
+      await this.ds.transaction((tx) =>
+        this.audit.record(tx, agentActor(agent), {
+          action: 'agent.orphan_destroyed',
+          targetType: 'agent',
+          targetId: agent.id,
+          details: { vmId },
+        }),
+      );
+    } catch (err) {
+      this.log.warn({ err, agent: agent.name, vmId }, 'could not destroy an orphan VM');
+    }
+  }
+
+  /** Silent agents: drained (no new desktops), later lost with their desktops. */
+  async checkSilent(): Promise<void> {
+    const { heartbeatTimeoutS, lostAfterS } = this.config.agents;
+    await this.ds.transaction(async (tx) => {
+      const drained = (await tx.query(
+        `UPDATE agents SET state = 'draining' WHERE state = 'active'
+            AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
+        [heartbeatTimeoutS],
+      )) as [{ id: string; name: string }[], number];
+      for (const a of drained[0]) {
+        await this.audit.record(tx, SYSTEM, {
+          action: 'agent.drain',
+          targetType: 'agent',
+          targetId: a.id,
+          details: { name: a.name, reason: `no heartbeat for ${heartbeatTimeoutS} s` },
+        });
+      }
+      const lost = (await tx.query(
+        `UPDATE agents SET state = 'lost' WHERE state IN ('active', 'draining')
+            AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
+        [lostAfterS],
+      )) as [{ id: string; name: string }[], number];
+      for (const a of lost[0]) {
+        await this.audit.record(tx, SYSTEM, {
+          action: 'agent.lost',
+          targetType: 'agent',
+          targetId: a.id,
+          details: { name: a.name },
+        });
+        const ds = (await tx.query(
+          `SELECT id FROM desktops WHERE agent_id = $1 AND state IN ('ready', 'assigned', 'in_use', 'destroying')`,
+          [a.id],
+        )) as { id: string }[];
+        for (const d of ds) {
+          await this.states.move(
+            tx,
+            d.id,
+            [S.Ready, S.Assigned, S.InUse, S.Destroying],
+            S.Lost,
+            SYSTEM,
+            {
+              last_error: 'its agent went silent',
+            },
+          );
+        }
+      }
+    });
+  }
+
+  async list(): Promise<AgentView[]> {
+    const agents = await this.ds.getRepository(Agent).find({ order: { name: 'ASC' } });
+    return Promise.all(
+      agents.map(async (a) => ({
+        id: a.id,
+        name: a.name,
+        state: a.state,
+        apiUrl: a.apiUrl,
+        gateway: a.gatewayHost ? `${a.gatewayHost}:${a.gatewayPort}` : null,
+        accel: a.accel,
+        totalMib: a.totalMib,
+        availableMib: a.availableMib,
+        reserveMib: a.reserveMib,
+        lastHeartbeatAt: a.lastHeartbeatAt,
+        templates: (await this.ds.query(
+          `SELECT id, image_version_id AS "imageVersionId", vcpus, memory_mib AS "memoryMib", state
+             FROM templates WHERE agent_id = $1 AND state <> 'deleted' ORDER BY created_at`,
+          [a.id],
+        )) as AgentView['templates'],
+        desktops: (await this.ds.query(
+          `SELECT id, state, vm_id AS "vmId", private_mib AS "privateMib", shared_mib AS "sharedMib"
+             FROM desktops WHERE agent_id = $1 AND state NOT IN ('destroyed', 'lost') ORDER BY created_at`,
+          [a.id],
+        )) as AgentView['desktops'],
+      })),
+    );
+  }
+
+  async get(id: string): Promise<Agent> {
+    const a = await this.ds.getRepository(Agent).findOneBy({ id });
+    if (!a) throw new NotFoundException('agent not found');
+    return a;
+  }
+}

@@ -1,0 +1,64 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '@forkdesk/db';
+import type { Logger } from 'pino';
+import { AgentsModule } from './agents/agents.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CLOCK, systemClock } from './common/clock';
+import { LOGGER } from './common/logger';
+import { BROKER_CONFIG, type BrokerConfig } from './config';
+import { DesktopStateModule } from './desktops/desktop-state.module';
+import { DesktopsModule } from './desktops/desktops.module';
+import { HealthModule } from './health/health.module';
+import { ImagesModule } from './images/images.module';
+import { PoolsModule } from './pools/pools.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
+import { TunnelModule } from './tunnel/tunnel.module';
+import { UsersModule } from './users/users.module';
+
+/** Config, logger and clock: one of each per broker, available everywhere. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: BrokerConfig, log: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: BROKER_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: log },
+        { provide: CLOCK, useValue: systemClock },
+      ],
+      exports: [BROKER_CONFIG, LOGGER, CLOCK],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BrokerConfig, log: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, log),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
+          // Schema changes go through migrations (infra: `db migrate`), never synchronize.
+          synchronize: false,
+          migrationsRun: false,
+        }),
+        AuditModule,
+        HealthModule,
+        AuthModule,
+        DesktopStateModule,
+        UsersModule,
+        ImagesModule,
+        PoolsModule,
+        AgentsModule,
+        TunnelModule,
+        DesktopsModule,
+        SchedulerModule,
+      ],
+    };
+  }
+}

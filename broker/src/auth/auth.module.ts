@@ -1,0 +1,26 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthController } from './auth.controller';
+import { SessionGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { AUTH_STRATEGIES, LocalPasswordStrategy } from './auth-strategy';
+import { SessionStore } from './session.store';
+
+@Global()
+@Module({
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    SessionStore,
+    LocalPasswordStrategy,
+    // Tried in order; add an OIDC or LDAP strategy here.
+    {
+      provide: AUTH_STRATEGIES,
+      useFactory: (local: LocalPasswordStrategy) => [local],
+      inject: [LocalPasswordStrategy],
+    },
+    { provide: APP_GUARD, useClass: SessionGuard },
+  ],
+  exports: [SessionStore],
+})
+export class AuthModule {}

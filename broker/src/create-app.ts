@@ -1,0 +1,93 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { existsSync } from 'fs';
+import type { Server } from 'http';
+import { join } from 'path';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { csrfMiddleware } from './auth/csrf.middleware';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { PinoNestLogger } from './common/logger';
+import { createValidationPipe } from './common/validation';
+import type { BrokerConfig } from './config';
+import { BrokerMetrics } from './health/metrics';
+import { TunnelGateway } from './tunnel/tunnel.gateway';
+
+/** Paths the portal's client-side router never owns. */
+const SERVER_PATHS = /^\/(api|v1|health|metrics|tunnel)(\/|$)/;
+
+/** Request latency per matched route (not per URL: ids would explode the label set). */
+function observe(metrics: BrokerMetrics) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      if (!route) return;
+      metrics.httpDuration.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        (performance.now() - t0) / 1000,
+      );
+    });
+    next();
+  };
+}
+
+/** Middleware, validation, errors, OpenAPI, the portal and the tunnel, on a created app. */
+export async function configureApp(
+  app: INestApplication,
+  config: BrokerConfig,
+  log: Logger,
+): Promise<void> {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  // Behind a reverse proxy, FORKDESK_TRUST_PROXY makes req.ip the client's address.
+  if (process.env.FORKDESK_TRUST_PROXY)
+    express.set('trust proxy', process.env.FORKDESK_TRUST_PROXY);
+  app.use(cookieParser());
+  app.use(observe(app.get(BrokerMetrics)));
+  app.use(csrfMiddleware(config.auth.secureCookies));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter(log.child({ component: 'http' })));
+
+  const doc = new DocumentBuilder()
+    .setTitle('Forkdesk broker')
+    .setDescription(
+      'Users, images, pools, desktops, agents. Session cookie + x-csrf-token on writes.',
+    )
+    .setVersion('0.1.0')
+    .addCookieAuth('forkdesk_session')
+    .build();
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc), {
+    jsonDocumentUrl: 'api/docs-json',
+  });
+
+  if (existsSync(join(config.portalDir, 'index.html'))) {
+    express.useStaticAssets(config.portalDir, { index: false });
+    const index = join(config.portalDir, 'index.html');
+    // The portal routes on the client: any other GET gets its page.
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (req.method !== 'GET' || SERVER_PATHS.test(req.path)) return next();
+      res.sendFile(index);
+    });
+    log.info({ dir: config.portalDir }, 'serving the portal');
+  }
+
+  await app.init();
+  app.get(TunnelGateway).mount(app.getHttpServer() as Server);
+}
+
+export async function createBrokerApp(
+  config: BrokerConfig,
+  log: Logger,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
+    logger: new PinoNestLogger(log.child({ component: 'nest' })),
+  });
+  app.enableShutdownHooks();
+  await configureApp(app, config, log);
+  return app;
+}

@@ -1,0 +1,303 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Desktop, DesktopState as S, Pool } from '@forkdesk/db';
+import { DataSource, EntityManager } from 'typeorm';
+import { PlacementService } from '../agents/placement';
+import type { SessionUser } from '../auth/session-user';
+import type { Actor } from '../common/actor';
+import { isUniqueViolation, RetryLaterException } from '../common/errors';
+import { BROKER_CONFIG, type BrokerConfig } from '../config';
+import { BrokerMetrics } from '../health/metrics';
+import { effectiveVersion } from '../pools/pools.service';
+import { DesktopStateMachine } from './desktop-state';
+import { ForkService, type PendingFork } from './fork.service';
+import { PoolEvents } from './pool-events';
+
+export interface DesktopBrief {
+  id: string;
+  state: S;
+  poolId: string;
+  lastError?: string;
+}
+
+export interface MyPool {
+  pool: { id: string; name: string; vcpus: number; memoryMib: number };
+  desktop: null | { id: string; state: S; since: Date };
+}
+
+export interface SessionView {
+  desktopId: string;
+  state: S;
+  userId: string;
+  username: string;
+  poolId: string;
+  pool: string;
+  agent: string | null;
+  since: Date | null;
+  connected: boolean;
+  privateMib: number | null;
+  sharedMib: number | null;
+}
+
+/** Pools a user may open: entitled directly or through a group. */
+const ENTITLED = `EXISTS (SELECT 1 FROM entitlements e
+   WHERE e.pool_id = p.id AND (e.user_id = $1 OR e.group_id IN
+     (SELECT m.group_id FROM memberships m WHERE m.user_id = $1)))`;
+
+/** The user's live desktop in a pool: assigned to them, or being forked for them. */
+const MINE = `((d.assigned_user_id = $1 AND d.state IN ('assigned', 'in_use'))
+   OR (d.reserved_user_id = $1 AND d.state = 'forking'))`;
+
+type OpenStep =
+  | { kind: 'have'; desktop: DesktopBrief }
+  | { kind: 'assigned'; desktop: DesktopBrief; vmId: string; apiUrl: string; apiToken: string }
+  | { kind: 'fork'; desktop: DesktopBrief; fork: PendingFork };
+
+/** Waits for `p` at most `ms` (the timer is cleared, so nothing lingers). */
+async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+@Injectable()
+export class DesktopsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly states: DesktopStateMachine,
+    private readonly placement: PlacementService,
+    private readonly forks: ForkService,
+    private readonly events: PoolEvents,
+    private readonly metrics: BrokerMetrics,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  async myPools(userId: string): Promise<MyPool[]> {
+    const rows = (await this.ds.query(
+      `SELECT p.id, p.name, p.vcpus, p.memory_mib,
+              d.id AS desktop_id, d.state AS desktop_state,
+              COALESCE(d.last_active_at, d.assigned_at, d.created_at) AS since
+         FROM pools p
+         LEFT JOIN desktops d ON d.pool_id = p.id AND ${MINE}
+        WHERE ${ENTITLED}
+        ORDER BY p.name`,
+      [userId],
+    )) as {
+      id: string;
+      name: string;
+      vcpus: number;
+      memory_mib: number;
+      desktop_id: string | null;
+      desktop_state: S;
+      since: Date;
+    }[];
+    return rows.map((r) => ({
+      pool: { id: r.id, name: r.name, vcpus: r.vcpus, memoryMib: r.memory_mib },
+      desktop: r.desktop_id ? { id: r.desktop_id, state: r.desktop_state, since: r.since } : null,
+    }));
+  }
+
+  /**
+   * "Open": the user's desktop if they have one; else a spare, assigned in one transaction
+   * (FOR UPDATE SKIP LOCKED: concurrent opens take different spares, never the same); else a
+   * fork on the agent with the most free memory, within the pool's max.
+   */
+  async open(user: SessionUser, poolId: string, actor: Actor): Promise<DesktopBrief> {
+    const t0 = performance.now();
+    const pool = await this.entitledPool(user.id, poolId);
+    let step: OpenStep;
+    try {
+      step = await this.ds.transaction((tx) => this.openStep(tx, user, pool, actor));
+    } catch (err) {
+      // The same user opening twice at once: the database let one through; show that one.
+      if (!isUniqueViolation(err)) throw err;
+      step = await this.ds.transaction((tx) => this.openStep(tx, user, pool, actor));
+    }
+    if (step.kind === 'assigned') {
+      await this.forks.personalize(
+        step.desktop.id,
+        { apiUrl: step.apiUrl, apiToken: step.apiToken },
+        step.vmId,
+        user.username,
+      );
+      this.events.changed(pool.id); // one spare fewer
+    }
+    if (step.kind === 'fork') {
+      const done = this.forks.complete(step.fork);
+      if (this.config.openWaitMs > 0) await waitAtMost(done, this.config.openWaitMs);
+      const now = await this.ds.getRepository(Desktop).findOneByOrFail({ id: step.desktop.id });
+      step.desktop.state = now.state;
+    }
+    this.metrics.openDuration.observe({ path: step.kind }, (performance.now() - t0) / 1000);
+    return step.desktop;
+  }
+
+  private async openStep(
+    tx: EntityManager,
+    user: SessionUser,
+    pool: Pool,
+    actor: Actor,
+  ): Promise<OpenStep> {
+    const have = (await tx.query(
+      `SELECT d.id, d.state FROM desktops d WHERE d.pool_id = $2 AND ${MINE} LIMIT 1`,
+      [user.id, pool.id],
+    )) as { id: string; state: S }[];
+    if (have[0]) return { kind: 'have', desktop: { ...have[0], poolId: pool.id } };
+
+    const version = await effectiveVersion(tx, pool);
+    if (!version) {
+      this.metrics.openRefused.inc({ reason: 'no_version' });
+      throw new RetryLaterException('this pool has no published image version yet', 60);
+    }
+    const spare = (await tx.query(
+      `SELECT d.id, d.vm_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
+        WHERE d.pool_id = $1 AND d.state = 'ready' AND d.image_version_id = $2 AND a.state = 'active'
+        ORDER BY d.ready_at
+        LIMIT 1
+        FOR UPDATE OF d SKIP LOCKED`,
+      [pool.id, version.id],
+    )) as { id: string; vm_id: string; api_url: string; api_token: string }[];
+    if (spare[0]) {
+      const s = spare[0];
+      await this.states.move(tx, s.id, [S.Ready], S.Assigned, actor, { assigned_user_id: user.id });
+      return {
+        kind: 'assigned',
+        desktop: { id: s.id, state: S.Assigned, poolId: pool.id },
+        vmId: s.vm_id,
+        apiUrl: s.api_url,
+        apiToken: s.api_token,
+      };
+    }
+
+    // No spare: fork one. The pool row lock makes "count, then insert" exact against max.
+    await tx.query(`SELECT id FROM pools WHERE id = $1 FOR UPDATE`, [pool.id]);
+    const live = (await tx.query(
+      `SELECT count(*)::int AS n FROM desktops
+        WHERE pool_id = $1 AND state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying')`,
+      [pool.id],
+    )) as { n: number }[];
+    if (live[0].n >= pool.maxSize) {
+      this.metrics.openRefused.inc({ reason: 'pool_max' });
+      throw new RetryLaterException(
+        `pool "${pool.name}" is at its maximum of ${pool.maxSize} desktops`,
+        30,
+      );
+    }
+    const place = await this.placement.choose(tx, version.id, pool.vcpus, pool.memoryMib);
+    if (!place) {
+      this.metrics.openRefused.inc({ reason: 'no_capacity' });
+      this.events.changed(pool.id); // may need templates built
+      throw new RetryLaterException('no host has room for a desktop of this pool right now', 15);
+    }
+    const inserted = (await tx.query(
+      `INSERT INTO desktops (pool_id, image_version_id, agent_id, template_id, state, reserved_user_id)
+       VALUES ($1, $2, $3, $4, 'forking', $5) RETURNING id`,
+      [pool.id, version.id, place.agentId, place.templateId, user.id],
+    )) as { id: string }[];
+    const id = inserted[0].id;
+    await this.states.created(tx, id, pool.id, actor, { reservedFor: user.id });
+    return {
+      kind: 'fork',
+      desktop: { id, state: S.Forking, poolId: pool.id },
+      fork: {
+        desktopId: id,
+        poolId: pool.id,
+        endpoint: place.endpoint,
+        agentTemplateId: place.agentTemplateId,
+        reservedFor: { userId: user.id, username: user.username },
+      },
+    };
+  }
+
+  private async entitledPool(userId: string, poolId: string): Promise<Pool> {
+    const rows = (await this.ds.query(`SELECT p.id FROM pools p WHERE p.id = $2 AND ${ENTITLED}`, [
+      userId,
+      poolId,
+    ])) as { id: string }[];
+    const pool = rows[0] ? await this.ds.getRepository(Pool).findOneBy({ id: poolId }) : null;
+    if (!pool) throw new NotFoundException('pool not found');
+    return pool;
+  }
+
+  /** A desktop of this user (assigned, or being forked for them); 404 for anything else. */
+  async mine(userId: string, id: string): Promise<DesktopBrief> {
+    const d = await this.ds.getRepository(Desktop).findOneBy({ id });
+    if (!d || (d.assignedUserId !== userId && d.reservedUserId !== userId))
+      throw new NotFoundException('desktop not found');
+    return {
+      id: d.id,
+      state: d.state,
+      poolId: d.poolId,
+      ...(d.lastError ? { lastError: d.lastError } : {}),
+    };
+  }
+
+  /**
+   * Ends a desktop: destroying (committed with its sessions closed), then the agent destroys
+   * the VM, then destroyed. `ownerId` set: only that user's desktop (404 otherwise).
+   */
+  async logoff(
+    desktopId: string,
+    actor: Actor,
+    ownerId: string | null,
+    reason = 'logoff',
+  ): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const d = await tx.findOneBy(Desktop, { id: desktopId });
+      if (!d || (ownerId !== null && d.assignedUserId !== ownerId))
+        throw new NotFoundException('desktop not found');
+      if (d.state === S.Destroying || d.state === S.Destroyed) return; // already on its way
+      const moved = await this.states.move(
+        tx,
+        desktopId,
+        [S.Assigned, S.InUse, S.Ready, S.Lost],
+        S.Destroying,
+        actor,
+        {},
+        { reason },
+      );
+      if (!moved) throw new NotFoundException('desktop not found');
+      await tx.query(
+        `UPDATE desktop_sessions SET ended_at = now(), end_reason = $2 WHERE desktop_id = $1 AND ended_at IS NULL`,
+        [desktopId, reason],
+      );
+    });
+    await this.forks.destroy(desktopId);
+  }
+
+  async sessions(): Promise<SessionView[]> {
+    const rows = (await this.ds.query(
+      `SELECT d.id, d.state, d.assigned_user_id, u.username, d.pool_id, p.name AS pool, a.name AS agent,
+              d.assigned_at, d.private_mib, d.shared_mib,
+              EXISTS (SELECT 1 FROM desktop_sessions s WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL) AS connected
+         FROM desktops d JOIN users u ON u.id = d.assigned_user_id JOIN pools p ON p.id = d.pool_id
+         LEFT JOIN agents a ON a.id = d.agent_id
+        WHERE d.state IN ('assigned', 'in_use')
+        ORDER BY d.assigned_at`,
+    )) as {
+      id: string;
+      state: S;
+      assigned_user_id: string;
+      username: string;
+      pool_id: string;
+      pool: string;
+      agent: string | null;
+      assigned_at: Date | null;
+      private_mib: number | null;
+      shared_mib: number | null;
+      connected: boolean;
+    }[];
+    return rows.map((r) => ({
+      desktopId: r.id,
+      state: r.state,
+      userId: r.assigned_user_id,
+      username: r.username,
+      poolId: r.pool_id,
+      pool: r.pool,
+      agent: r.agent,
+      since: r.assigned_at,
+      connected: r.connected,
+      privateMib: r.private_mib,
+      sharedMib: r.shared_mib,
+    }));
+  }
+}

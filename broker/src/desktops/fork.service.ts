@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Personalization } from '@forkdesk/agent-contract';
+import { DesktopState as S } from '@forkdesk/db';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AGENT_CLIENT, type AgentClient, type AgentEndpoint } from '../agents/agent-client';
+import { type Actor, SYSTEM } from '../common/actor';
+import { LOGGER } from '../common/logger';
+import { BrokerMetrics } from '../health/metrics';
+import { DesktopStateMachine } from './desktop-state';
+import { PoolEvents } from './pool-events';
+
+/** A `forking` desktop row, committed before the agent is asked (its id is the fork's key). */
+export interface PendingFork {
+  desktopId: string;
+  poolId: string;
+  endpoint: AgentEndpoint;
+  agentTemplateId: string;
+  /** Set when a user waits for this very desktop. */
+  reservedFor?: { userId: string; username: string };
+}
+
+/** A POSIX-ish login name for the guest, or nothing when the user name cannot be one. */
+export function guestUserName(username: string): string | undefined {
+  const n = username
+    .toLowerCase()
+    .replace(/@.*$/, '')
+    .replace(/[^a-z0-9_-]/g, '_');
+  return /^[a-z_][a-z0-9_-]{0,31}$/.test(n) ? n : undefined;
+}
+
+/** The agent-side steps of a desktop's life: fork, personalize, destroy. */
+@Injectable()
+export class ForkService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly states: DesktopStateMachine,
+    private readonly events: PoolEvents,
+    private readonly metrics: BrokerMetrics,
+    @Inject(AGENT_CLIENT) private readonly agents: AgentClient,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  /** Forks on the agent and records the result; never throws (failures land on the row). */
+  async complete(f: PendingFork): Promise<void> {
+    const t0 = performance.now();
+    let vmId: string;
+    try {
+      vmId = (await this.agents.fork(f.endpoint, f.agentTemplateId)).id;
+      this.metrics.agentCalls.observe({ op: 'fork', ok: 'true' }, (performance.now() - t0) / 1000);
+    } catch (err) {
+      this.metrics.agentCalls.observe({ op: 'fork', ok: 'false' }, (performance.now() - t0) / 1000);
+      this.log.warn({ err, desktop: f.desktopId }, 'fork failed');
+      await this.ds.transaction((tx) =>
+        this.states.move(tx, f.desktopId, [S.Forking], S.Destroyed, SYSTEM, {
+          last_error: `fork failed: ${(err as Error).message}`.slice(0, 1000),
+          reserved_user_id: null,
+        }),
+      );
+      this.events.changed(f.poolId);
+      return;
+    }
+    const assigned = await this.ds.transaction(async (tx) => {
+      const ready = await this.states.move(tx, f.desktopId, [S.Forking], S.Ready, SYSTEM, {
+        vm_id: vmId,
+      });
+      if (!ready) return null; // given up meanwhile (fork timeout): the VM is an orphan
+      if (!f.reservedFor) return false;
+      const actor: Actor = {
+        userId: f.reservedFor.userId,
+        name: `user:${f.reservedFor.username}`,
+        ip: null,
+      };
+      return this.states.move(tx, f.desktopId, [S.Ready], S.Assigned, actor, {
+        assigned_user_id: f.reservedFor.userId,
+        reserved_user_id: null,
+      });
+    });
+    if (assigned === null) {
+      await this.agents.destroy(f.endpoint, vmId).catch(() => undefined);
+    } else if (assigned && f.reservedFor) {
+      await this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor.username);
+    }
+  }
+
+  /** Hostname, user name and clock in the guest. A failure is recorded, not fatal: the
+   * desktop still works, only less personal. */
+  async personalize(
+    desktopId: string,
+    endpoint: AgentEndpoint,
+    vmId: string,
+    username: string,
+  ): Promise<void> {
+    const userName = guestUserName(username);
+    const p: Personalization = {
+      hostname: `fd-${desktopId.slice(0, 8)}`,
+      syncClock: true,
+      ...(userName ? { userName } : {}),
+    };
+    const t0 = performance.now();
+    try {
+      await this.agents.personalize(endpoint, vmId, p);
+      this.metrics.agentCalls.observe(
+        { op: 'personalize', ok: 'true' },
+        (performance.now() - t0) / 1000,
+      );
+    } catch (err) {
+      this.metrics.agentCalls.observe(
+        { op: 'personalize', ok: 'false' },
+        (performance.now() - t0) / 1000,
+      );
+      this.log.warn({ err, desktop: desktopId }, 'personalization failed');
+      await this.ds.query(`UPDATE desktops SET last_error = $2 WHERE id = $1`, [
+        desktopId,
+        `personalization failed: ${(err as Error).message}`.slice(0, 1000),
+      ]);
+    }
+  }
+
+  /** Destroys a `destroying` desktop's VM, then marks it destroyed. On failure it stays
+   * `destroying` and the scheduler tries again. */
+  async destroy(desktopId: string): Promise<boolean> {
+    const rows = (await this.ds.query(
+      `SELECT d.pool_id, d.vm_id, a.api_url, a.api_token FROM desktops d
+         LEFT JOIN agents a ON a.id = d.agent_id WHERE d.id = $1 AND d.state = 'destroying'`,
+      [desktopId],
+    )) as {
+      pool_id: string;
+      vm_id: string | null;
+      api_url: string | null;
+      api_token: string | null;
+    }[];
+    const d = rows[0];
+    if (!d) return false;
+    if (d.vm_id && d.api_url && d.api_token) {
+      const t0 = performance.now();
+      try {
+        await this.agents.destroy({ apiUrl: d.api_url, apiToken: d.api_token }, d.vm_id);
+        this.metrics.agentCalls.observe(
+          { op: 'destroy', ok: 'true' },
+          (performance.now() - t0) / 1000,
+        );
+      } catch (err) {
+        this.metrics.agentCalls.observe(
+          { op: 'destroy', ok: 'false' },
+          (performance.now() - t0) / 1000,
+        );
+        this.log.warn({ err, desktop: desktopId }, 'destroy failed; will retry');
+        return false;
+      }
+    }
+    await this.ds.transaction((tx) =>
+      this.states.move(tx, desktopId, [S.Destroying], S.Destroyed, SYSTEM),
+    );
+    this.events.changed(d.pool_id);
+    return true;
+  }
+}

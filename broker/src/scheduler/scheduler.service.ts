@@ -1,0 +1,137 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { AgentsService } from '../agents/agents.service';
+import { SessionStore } from '../auth/session.store';
+import { SYSTEM } from '../common/actor';
+import { CLOCK, type Clock } from '../common/clock';
+import { LOGGER } from '../common/logger';
+import { BROKER_CONFIG, type BrokerConfig } from '../config';
+import { DesktopsService } from '../desktops/desktops.service';
+import { ForkService } from '../desktops/fork.service';
+import { PoolEvents } from '../desktops/pool-events';
+import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopState as S } from '@forkdesk/db';
+import { BrokerMetrics } from '../health/metrics';
+import { LeaderLock } from './leader-lock';
+import { NightlyRefresh } from './nightly-refresh.service';
+import { PoolReconciler } from './pool-reconciler.service';
+
+const TICK = 'forkdesk-scheduler';
+
+/**
+ * The periodic jobs. Every broker ticks; only the holder of the advisory lock works, so
+ * several brokers on one database run each job once.
+ */
+@Injectable()
+export class SchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly lock: LeaderLock;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly registry: SchedulerRegistry,
+    private readonly reconciler: PoolReconciler,
+    private readonly nightly: NightlyRefresh,
+    private readonly agents: AgentsService,
+    private readonly desktops: DesktopsService,
+    private readonly forks: ForkService,
+    private readonly states: DesktopStateMachine,
+    private readonly sessions: SessionStore,
+    private readonly events: PoolEvents,
+    private readonly metrics: BrokerMetrics,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.lock = new LeaderLock(config.databaseUrl, log.child({ component: 'leader' }));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.scheduler.enabled) return;
+    this.registry.addInterval(
+      TICK,
+      setInterval(() => void this.tick(), this.config.scheduler.tickMs),
+    );
+    // A logoff or a failed fork: refill that pool now rather than at the next tick.
+    this.events.onChanged((poolId) => {
+      this.reconciler
+        .reconcilePool(poolId)
+        .catch((err: unknown) => this.log.warn({ err, poolId }, 'reconcile failed'));
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.registry.doesExist('interval', TICK)) this.registry.deleteInterval(TICK);
+    await this.running;
+    await this.lock.release();
+  }
+
+  /** One round of every job, if this broker leads; returns whether it led. */
+  tick(): Promise<boolean> {
+    if (this.running) return this.running.then(() => false);
+    const run = this.round();
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.finally(() => (this.running = undefined));
+  }
+
+  private async round(): Promise<boolean> {
+    const leads = await this.lock.ensure();
+    this.metrics.leader.set(leads ? 1 : 0);
+    if (!leads) return false;
+    await this.job('agents', () => this.agents.checkSilent());
+    await this.job('stuck', () => this.finishStuck());
+    await this.job('idle', () => this.idleLogoffs());
+    await this.job('nightly', () => this.nightly.runIfDue(this.clock.now()));
+    await this.job('reconcile', () => this.reconciler.reconcileAll());
+    await this.job('sessions', () => this.sessions.purgeExpired());
+    return true;
+  }
+
+  private async job(name: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+      this.metrics.schedulerRuns.inc({ job: name, ok: 'true' });
+    } catch (err) {
+      this.metrics.schedulerRuns.inc({ job: name, ok: 'false' });
+      this.log.error({ err, job: name }, 'scheduler job failed');
+    }
+  }
+
+  /** Forks that never came back are given up; destroys that failed are tried again. */
+  private async finishStuck(): Promise<void> {
+    const stuck = (await this.ds.query(
+      `SELECT id FROM desktops WHERE state = 'forking' AND created_at < now() - make_interval(secs => $1)`,
+      [this.config.scheduler.forkTimeoutS],
+    )) as { id: string }[];
+    for (const d of stuck) {
+      await this.ds.transaction((tx) =>
+        this.states.move(tx, d.id, [S.Forking], S.Destroyed, SYSTEM, {
+          last_error: 'fork timed out',
+          reserved_user_id: null,
+        }),
+      );
+    }
+    const destroying = (await this.ds.query(
+      `SELECT id FROM desktops WHERE state = 'destroying' AND updated_at < now() - interval '30 seconds'`,
+    )) as { id: string }[];
+    for (const d of destroying) await this.forks.destroy(d.id);
+  }
+
+  /** Desktops nobody is connected to for longer than their pool's idle timeout. */
+  private async idleLogoffs(): Promise<void> {
+    const idle = (await this.ds.query(
+      `SELECT d.id FROM desktops d JOIN pools p ON p.id = d.pool_id
+        WHERE d.state IN ('assigned', 'in_use') AND p.idle_timeout_min > 0
+          AND COALESCE(d.last_active_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)
+          AND NOT EXISTS (SELECT 1 FROM desktop_sessions s
+                           WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL)`,
+      [this.clock.now()],
+    )) as { id: string }[];
+    for (const d of idle) await this.desktops.logoff(d.id, SYSTEM, null, 'idle timeout');
+  }
+}

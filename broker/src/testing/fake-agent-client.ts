@@ -1,0 +1,77 @@
+import type {
+  ChildInfo,
+  CreateTemplateRequest,
+  HostCapacity,
+  Personalization,
+  TemplateInfo,
+} from '@forkdesk/agent-contract';
+import type { AgentClient, AgentEndpoint } from '../agents/agent-client';
+import { AgentCallError } from '../agents/agent-client';
+
+/**
+ * FAKE agent client for the broker's unit and DB tests: an in-process stand-in that "forks"
+ * instantly, so tests exercise the broker's transactions, not QEMU. Never used outside tests.
+ */
+export class FakeAgentClient implements AgentClient {
+  readonly children = new Map<string, ChildInfo & { agent: string }>();
+  readonly personalized: { vmId: string; p: Personalization }[] = [];
+  readonly templates: CreateTemplateRequest[] = [];
+  /** Set to make the next forks fail. */
+  failForks = false;
+  private n = 0;
+
+  async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
+    this.templates.push(req);
+    return {
+      id: `tpl-${a.apiUrl.length}-${req.imageVersion}`,
+      imageVersion: req.imageVersion,
+      shape: req.shape ?? { vcpus: 1, memoryMiB: 1024 },
+      accel: 'tcg',
+      state: 'ready',
+      deviceStateBytes: 1000,
+      buildMs: 1,
+      createdAt: new Date().toISOString(),
+      children: 0,
+    };
+  }
+
+  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+    if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
+    const id = `vm-${++this.n}`;
+    const child = {
+      id,
+      templateId,
+      pid: 1000 + this.n,
+      state: 'running' as const,
+      vncSocket: `/tmp/fake/${id}.vnc`,
+      createdAt: new Date().toISOString(),
+      forkMs: 1,
+      warm: true,
+      agent: a.apiUrl,
+    };
+    this.children.set(id, child);
+    return child;
+  }
+
+  async destroy(_a: AgentEndpoint, vmId: string): Promise<void> {
+    this.children.delete(vmId);
+  }
+
+  async personalize(_a: AgentEndpoint, vmId: string, p: Personalization): Promise<void> {
+    if (!this.children.has(vmId)) throw new AgentCallError(404, `unknown VM "${vmId}"`);
+    this.personalized.push({ vmId, p });
+  }
+
+  async capacity(): Promise<HostCapacity> {
+    return {
+      hostname: 'fake',
+      accel: 'tcg',
+      totalMiB: 24_000,
+      availableMiB: 20_000,
+      reserveMiB: 1000,
+      children: this.children.size,
+      templates: 1,
+      childrenPrivateMiB: 0,
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import GuacamoleLite from 'guacamole-lite';
+import type { Server } from 'http';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logger';
+import { TunnelKey } from './tunnel-key';
+import { SESSION_SETTING, TUNNEL_PATH, TunnelService } from './tunnel.service';
+
+/** guacamole-lite's WebSocket endpoint, on the broker's own HTTP server at /tunnel. */
+@Injectable()
+export class TunnelGateway implements OnApplicationShutdown {
+  private server?: GuacamoleLite;
+
+  constructor(
+    private readonly key: TunnelKey,
+    private readonly tunnels: TunnelService,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  mount(http: Server): void {
+    const log = this.log.child({ component: 'tunnel' });
+    const lite = new GuacamoleLite(
+      { server: http, path: TUNNEL_PATH },
+      // Every token names its agent's gateway; this default is never dialled on purpose.
+      { host: '127.0.0.1', port: 4822 },
+      {
+        crypt: { cypher: 'AES-256-CBC', key: this.key.get() },
+        log: {
+          level: 'ERRORS',
+          stdLog: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
+          errorLog: (...a: unknown[]) => log.warn(a.map(String).join(' ')),
+        },
+      },
+    );
+    lite.on('open', (c) => log.info({ connection: c.connectionId }, 'tunnel open'));
+    lite.on('close', (c) => {
+      const session = c.connectionSettings?.connection?.[SESSION_SETTING];
+      log.info({ connection: c.connectionId, session }, 'tunnel closed');
+      if (typeof session === 'string') {
+        this.tunnels
+          .closed(session)
+          .catch((err: unknown) => log.warn({ err }, 'could not end session'));
+      }
+    });
+    lite.on('error', (c, err) => log.warn({ connection: c?.connectionId, err }, 'tunnel error'));
+    this.server = lite;
+  }
+
+  onApplicationShutdown(): void {
+    this.server?.close();
+  }
+}
