@@ -6,6 +6,8 @@ export class ApiError extends Error {
     message: string,
     /** Field messages of a 400 (class-validator), when the broker sent them. */
     readonly fields: string[] = [],
+    /** Seconds the broker asked us to wait (429 / 503 Retry-After). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -43,10 +45,22 @@ export async function toApiError(res: Response): Promise<ApiError> {
     body.error ||
     res.statusText ||
     `HTTP ${res.status}`;
-  return new ApiError(res.status, message, fields);
+  const retry = Number(res.headers.get('retry-after'));
+  return new ApiError(
+    res.status,
+    message,
+    fields,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
 }
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Called with every ApiError before it is thrown (the app signs out on 401). */
+let errorListener: ((err: ApiError, path: string) => void) | undefined;
+export function onApiError(listener: typeof errorListener): void {
+  errorListener = listener;
+}
 
 export async function api<T>(
   path: string,
@@ -67,6 +81,10 @@ export async function api<T>(
     credentials: 'same-origin',
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  if (!res.ok) throw await toApiError(res);
+  if (!res.ok) {
+    const err = await toApiError(res);
+    errorListener?.(err, path);
+    throw err;
+  }
   return (res.status === 204 ? undefined : await res.json()) as T;
 }

@@ -1,0 +1,146 @@
+import { useState } from 'react';
+import { admin } from '../api/client';
+import { since } from '../api/status';
+import type { Agent } from '../api/types';
+import { Alert } from '../components/Alert';
+import { Badge } from '../components/Badge';
+import { StackedBars } from '../components/Charts';
+import { Loaded } from '../components/Loaded';
+import { Spinner } from '../components/Spinner';
+import { useLoad } from '../components/useLoad';
+import { useSubmit } from '../components/useSubmit';
+import { dateTime, mib } from './format';
+import { HOST_LEGEND, hostRows } from './overview';
+
+function AgentCard({ a }: { a: Agent }) {
+  const templates = a.templates ?? [];
+  const desktops = a.desktops ?? [];
+  return (
+    <article className="card agent" aria-labelledby={`agent-${a.id}`}>
+      <div className="page-head">
+        <h2 id={`agent-${a.id}`}>
+          {a.name} <Badge value={a.state} />
+        </h2>
+        <span className="muted" title={dateTime(a.lastHeartbeatAt)}>
+          {a.lastHeartbeatAt
+            ? `last heartbeat: ${since(a.lastHeartbeatAt)}${since(a.lastHeartbeatAt) === 'just now' ? '' : ' ago'}`
+            : 'no heartbeat yet'}
+          {a.accel ? ` · ${a.accel}` : ''}
+        </span>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Memory</dt>
+          <dd>{mib(a.totalMib)}</dd>
+        </div>
+        <div>
+          <dt>Free</dt>
+          <dd>{mib(a.availableMib)}</dd>
+        </div>
+        <div>
+          <dt>Reserved</dt>
+          <dd>{mib(a.reserveMib)}</dd>
+        </div>
+        <div>
+          <dt>Desktops</dt>
+          <dd>{desktops.length}</dd>
+        </div>
+        <div>
+          <dt>Templates</dt>
+          <dd>{templates.length}</dd>
+        </div>
+      </dl>
+      <div className="two-col">
+        <div>
+          <h3>Templates</h3>
+          {templates.length === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <ul className="plain">
+              {templates.map((t) => (
+                <li key={t.id}>
+                  <code title={t.imageVersionId}>{t.imageVersionId.slice(0, 8)}</code>{' '}
+                  <Badge value={t.state} />
+                  <span className="muted">
+                    {' '}
+                    · {t.vcpus} vCPU · {mib(t.memoryMib)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div>
+          <h3>Desktops</h3>
+          {desktops.length === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <ul className="plain">
+              {desktops.map((d) => (
+                <li key={d.id}>
+                  <code>{d.id.slice(0, 8)}</code> <Badge value={d.state} />
+                  <span className="muted">
+                    {d.privateMib != null ? ` · ${mib(d.privateMib)} private` : ''}
+                    {d.sharedMib != null ? ` · ${mib(d.sharedMib)} shared` : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}
+
+export function AgentsPage() {
+  const agents = useLoad(() => admin.agents(), [], 10_000);
+  const [token, setToken] = useState<string>();
+  const s = useSubmit();
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Agents</h1>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={s.busy}
+          onClick={() => void s.run(async () => setToken((await admin.enrollmentToken()).token))}
+        >
+          {s.busy ? <Spinner inline label="Creating…" /> : 'New enrollment token'}
+        </button>
+      </div>
+      <Alert error={s.error} />
+      {token && (
+        <div className="card notice-card" role="status">
+          <p>
+            Enrollment token (shown once; give it to the new host's agent as{' '}
+            <code>FORKDESK_ENROLLMENT_TOKEN</code>):
+          </p>
+          <pre className="token">{token}</pre>
+        </div>
+      )}
+      <Loaded state={agents} label="Loading agents…">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="muted card empty">No agent has enrolled yet.</p>
+          ) : (
+            <>
+              <div className="card">
+                <StackedBars
+                  title="Memory per host"
+                  rows={hostRows(list)}
+                  unit="GiB"
+                  legend={HOST_LEGEND}
+                />
+              </div>
+              {list.map((a) => (
+                <AgentCard key={a.id} a={a} />
+              ))}
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+/** Chart rows from the admin API answers (pure). */
+import type { BarRow } from '../components/charts';
+import type { Agent, LiveSession, Pool } from '../api/types';
+
+export const POOL_LEGEND = [
+  { label: 'in use', tone: 'blue' },
+  { label: 'spare', tone: 'green' },
+  { label: 'starting', tone: 'amber' },
+];
+
+/** Desktops per pool by state; without broker counts, the live sessions give the in-use part. */
+export function poolRows(pools: Pool[], sessions: LiveSession[]): BarRow[] {
+  return pools.map((p) => {
+    const c = p.desktops;
+    const inUse = c
+      ? (c.in_use ?? 0) + (c.assigned ?? 0)
+      : sessions.filter((s) => s.poolId === p.id).length;
+    return {
+      label: p.name,
+      segments: [
+        { label: 'in use', value: inUse, tone: 'blue' },
+        { label: 'spare', value: c?.ready ?? 0, tone: 'green' },
+        { label: 'starting', value: c?.forking ?? 0, tone: 'amber' },
+      ],
+    };
+  });
+}
+
+export const HOST_LEGEND = [
+  { label: 'desktops (private)', tone: 'blue' },
+  { label: 'host & templates', tone: 'grey' },
+  { label: 'free', tone: 'green' },
+];
+
+const gib = (v: number): number => Math.round((v / 1024) * 10) / 10;
+
+/** Memory per host in GiB: what desktops hold privately, the rest in use, and what is free. */
+export function hostRows(agents: Agent[]): BarRow[] {
+  return agents.map((a) => {
+    const priv = (a.desktops ?? []).reduce((sum, d) => sum + (d.privateMib ?? 0), 0);
+    const used = Math.max(0, a.totalMib - a.availableMib);
+    return {
+      label: a.name,
+      segments: [
+        { label: 'desktops (private)', value: gib(Math.min(priv, used)), tone: 'blue' },
+        { label: 'host & templates', value: gib(Math.max(0, used - priv)), tone: 'grey' },
+        { label: 'free', value: gib(Math.max(0, a.availableMib)), tone: 'green' },
+      ],
+    };
+  });
+}
+
+export interface Sample {
+  at: number;
+  inUse: number;
+  spare: number;
+}
+
+/** Totals of one poll, for the time chart. */
+export function sampleOf(rows: BarRow[], at: number): Sample {
+  const sum = (label: string): number =>
+    rows.reduce((a, r) => a + (r.segments.find((s) => s.label === label)?.value ?? 0), 0);
+  return { at, inUse: sum('in use'), spare: sum('spare') };
+}
+
+/** Appends a sample, keeping the newest `keep`. */
+export const addSample = (list: Sample[], s: Sample, keep = 360): Sample[] =>
+  [...list, s].slice(-keep);

@@ -1,0 +1,90 @@
+/** The pool form's values, checks and conversion to the API body (pure). */
+import type { NetworkMode, Pool, PoolInput, RefreshPolicy } from '../api/types';
+
+export type PoolValues = Record<keyof PoolInput, string>;
+
+export const POOL_FIELDS: (keyof PoolInput)[] = [
+  'name',
+  'imageId',
+  'vcpus',
+  'memoryMib',
+  'minSpare',
+  'maxSize',
+  'refreshPolicy',
+  'idleTimeoutMin',
+  'networkMode',
+];
+
+export const EMPTY_POOL: PoolValues = {
+  name: '',
+  imageId: '',
+  vcpus: '2',
+  memoryMib: '2048',
+  minSpare: '1',
+  maxSize: '10',
+  refreshPolicy: 'on_logoff',
+  idleTimeoutMin: '60',
+  networkMode: 'restricted',
+};
+
+export const valuesOf = (p: Pool): PoolValues => ({
+  name: p.name,
+  imageId: p.imageId,
+  vcpus: String(p.vcpus),
+  memoryMib: String(p.memoryMib),
+  minSpare: String(p.minSpare),
+  maxSize: String(p.maxSize),
+  refreshPolicy: p.refreshPolicy,
+  idleTimeoutMin: String(p.idleTimeoutMin),
+  networkMode: p.networkMode,
+});
+
+const INT_LIMITS: Partial<Record<keyof PoolInput, [number, number, string]>> = {
+  vcpus: [1, 64, 'vCPUs'],
+  memoryMib: [256, 262144, 'Memory'],
+  minSpare: [0, 1000, 'Spare desktops'],
+  maxSize: [1, 10000, 'Maximum size'],
+  idleTimeoutMin: [0, 10080, 'Idle timeout'],
+};
+
+/** Problems a person can fix before the broker sees the form. */
+export function poolProblems(v: PoolValues): Partial<Record<keyof PoolInput, string>> {
+  const p: Partial<Record<keyof PoolInput, string>> = {};
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(v.name.trim()))
+    p.name = 'Use 1–63 letters, digits or dashes, starting with a letter or digit.';
+  if (!v.imageId) p.imageId = 'Choose the golden image.';
+  for (const [key, [min, max, label]] of Object.entries(INT_LIMITS) as [
+    keyof PoolInput,
+    [number, number, string],
+  ][]) {
+    const n = Number(v[key]);
+    if (v[key].trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      p[key] = `${label} must be a whole number from ${min} to ${max}.`;
+  }
+  if (!p.minSpare && !p.maxSize && Number(v.minSpare) > Number(v.maxSize))
+    p.minSpare = 'Spare desktops cannot exceed the maximum size.';
+  return p;
+}
+
+export function toPoolInput(v: PoolValues): PoolInput {
+  return {
+    name: v.name.trim(),
+    imageId: v.imageId,
+    vcpus: Number(v.vcpus),
+    memoryMib: Number(v.memoryMib),
+    minSpare: Number(v.minSpare),
+    maxSize: Number(v.maxSize),
+    refreshPolicy: v.refreshPolicy as RefreshPolicy,
+    idleTimeoutMin: Number(v.idleTimeoutMin),
+    networkMode: v.networkMode as NetworkMode,
+  };
+}
+
+/** Only the fields that changed, for PATCH. */
+export function changedFields(before: PoolInput, after: PoolInput): Partial<PoolInput> {
+  const out: Partial<PoolInput> = {};
+  for (const k of POOL_FIELDS) {
+    if (before[k] !== after[k]) (out as Record<string, unknown>)[k] = after[k];
+  }
+  return out;
+}

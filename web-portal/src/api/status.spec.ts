@@ -1,0 +1,38 @@
+import { connectable, employeeStatus, ended, openStep, since } from './status';
+
+describe('desktop status for employees', () => {
+  it('maps broker states to starting / ready / in use', () => {
+    expect(employeeStatus('forking')).toBe('starting');
+    expect(employeeStatus('ready')).toBe('ready');
+    expect(employeeStatus('assigned')).toBe('ready');
+    expect(employeeStatus('in_use')).toBe('in use');
+    expect(employeeStatus('destroying')).toBe('ending');
+    expect(employeeStatus('lost')).toBe('none');
+    expect(employeeStatus(null)).toBe('none');
+  });
+
+  it('places the open progress on its step', () => {
+    expect(openStep('requesting')).toBe(0);
+    expect(openStep('desktop', 'forking')).toBe(1);
+    expect(openStep('desktop', 'assigned')).toBe(2);
+    expect(openStep('connecting')).toBe(2);
+    expect(openStep('connected')).toBe(3);
+    expect(openStep('failed')).toBe(-1);
+  });
+
+  it('knows which desktops can be connected and which are gone', () => {
+    expect(connectable('assigned')).toBe(true);
+    expect(connectable('forking')).toBe(false);
+    expect(ended('lost')).toBe(true);
+    expect(ended('in_use')).toBe(false);
+  });
+
+  it('says how long ago', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    expect(since('2026-01-01T11:59:50Z', now)).toBe('just now');
+    expect(since('2026-01-01T11:57:00Z', now)).toBe('3 min');
+    expect(since('2026-01-01T09:55:00Z', now)).toBe('2 h 5 min');
+    expect(since('2025-12-29T12:00:00Z', now)).toBe('3 d');
+    expect(since('nope', now)).toBe('—');
+  });
+});

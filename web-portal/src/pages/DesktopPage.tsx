@@ -1,0 +1,88 @@
+import { useCallback, useEffect, useState } from 'react';
+import { my } from '../api/client';
+import { describeError } from '../api/errors';
+import { connectable, ended, OPEN_STEPS, openStep } from '../api/status';
+import type { MyDesktop } from '../api/types';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { Progress } from '../components/Progress';
+import { useLoad } from '../components/useLoad';
+import { Viewer } from '../desktop/Viewer';
+import { navigate } from '../router';
+
+const POLL_MS = 1000;
+
+/** Waits for the desktop to be ready (live progress), then shows it in the tab. */
+export default function DesktopPage({ id }: { id: string }) {
+  const [desktop, setDesktop] = useState<MyDesktop>();
+  const [error, setError] = useState<string>();
+  const [connected, setConnected] = useState(false);
+  const ready = desktop !== undefined && connectable(desktop.state);
+  const pools = useLoad(() => my.pools(), []);
+  const title = pools.data?.find((p) => p.pool.id === desktop?.poolId)?.pool.name ?? 'Desktop';
+
+  useEffect(() => {
+    if (ready) return;
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async (): Promise<void> => {
+      try {
+        const d = await my.desktop(id);
+        if (stop) return;
+        setDesktop(d);
+        if (d.lastError) setError(d.lastError);
+        else if (ended(d.state))
+          setError('This desktop has ended. Open it again from My desktops.');
+        else if (!connectable(d.state)) timer = setTimeout(() => void poll(), POLL_MS);
+      } catch (err) {
+        if (!stop) setError(describeError(err));
+      }
+    };
+    void poll();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [id, ready]);
+
+  const getTicket = useCallback(() => my.connect(id), [id]);
+  const step = connected
+    ? openStep('connected')
+    : ready
+      ? openStep('connecting')
+      : openStep('desktop', desktop?.state);
+  const progress = (
+    <div className="desktop-progress">
+      <h1>Opening your desktop</h1>
+      <Progress steps={OPEN_STEPS} current={step} error={error} />
+      {error && (
+        <a href="#/" className="btn">
+          Back to my desktops
+        </a>
+      )}
+    </div>
+  );
+
+  if (!ready || error) return <div className="viewer viewer-waiting">{progress}</div>;
+  return (
+    <Viewer
+      title={title}
+      getTicket={getTicket}
+      onPhase={(p) => setConnected(p === 'connected')}
+      progress={progress}
+      actions={
+        <ConfirmButton
+          label="Log off"
+          confirm="Log off and close all programs?"
+          onConfirm={async () => {
+            try {
+              await my.logoff(id);
+              navigate({ name: 'desktops' });
+            } catch (err) {
+              setError(describeError(err));
+            }
+          }}
+        />
+      }
+    />
+  );
+}

@@ -1,0 +1,113 @@
+import { useState } from 'react';
+import { my } from '../api/client';
+import { employeeStatus, since } from '../api/status';
+import type { MyPool } from '../api/types';
+import { Alert } from '../components/Alert';
+import { Badge } from '../components/Badge';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { Loaded } from '../components/Loaded';
+import { Spinner } from '../components/Spinner';
+import { useLoad } from '../components/useLoad';
+import { navigate } from '../router';
+
+function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
+  const [opening, setOpening] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const status = employeeStatus(item.desktop?.state);
+  const headingId = `pool-${item.pool.id}`;
+
+  const open = async () => {
+    setOpening(true);
+    setError(null);
+    try {
+      const { desktop } = await my.open(item.pool.id);
+      navigate({ name: 'desktop', id: desktop.id });
+    } catch (err) {
+      setError(err);
+      setOpening(false);
+    }
+  };
+
+  return (
+    <article className="card desktop-card" aria-labelledby={headingId}>
+      <div className="desktop-thumb" aria-hidden="true">
+        <svg viewBox="0 0 64 40">
+          <rect x="1" y="1" width="62" height="34" rx="3" className="thumb-screen" />
+          <rect x="24" y="36" width="16" height="3" rx="1" className="thumb-stand" />
+        </svg>
+      </div>
+      <div className="desktop-body">
+        <h2 id={headingId}>{item.pool.name}</h2>
+        <p className="muted">
+          {item.pool.vcpus} vCPU ·{' '}
+          {(item.pool.memoryMib / 1024).toFixed(item.pool.memoryMib % 1024 ? 1 : 0)} GiB
+        </p>
+        <p>
+          {status === 'none' ? (
+            <span className="muted">Not running</span>
+          ) : (
+            <>
+              <Badge value={status} />
+              {item.desktop && <span className="muted"> since {since(item.desktop.since)}</span>}
+            </>
+          )}
+        </p>
+        <Alert error={error} />
+      </div>
+      <div className="desktop-actions">
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => void open()}
+          disabled={opening}
+        >
+          {opening ? <Spinner inline label="Opening…" /> : status === 'none' ? 'Open' : 'Resume'}
+        </button>
+        {item.desktop && status !== 'ending' && (
+          <ConfirmButton
+            label="Log off"
+            confirm="Close all programs?"
+            onConfirm={async () => {
+              const id = item.desktop?.id;
+              if (!id) return;
+              try {
+                await my.logoff(id);
+              } catch (err) {
+                setError(err);
+              }
+              reload();
+            }}
+          />
+        )}
+      </div>
+    </article>
+  );
+}
+
+export function MyDesktopsPage() {
+  // Refreshed so a desktop that is starting elsewhere shows its progress here too.
+  const pools = useLoad(() => my.pools(), [], 5000);
+  return (
+    <section>
+      <h1>My desktops</h1>
+      <Loaded state={pools} label="Loading your desktops…">
+        {(list) =>
+          list.length === 0 ? (
+            <div className="card empty">
+              <h2>No desktops yet</h2>
+              <p className="muted">
+                You are not entitled to any desktop pool. Ask your administrator for access.
+              </p>
+            </div>
+          ) : (
+            <div className="desktop-grid">
+              {list.map((item) => (
+                <PoolCard key={item.pool.id} item={item} reload={pools.reload} />
+              ))}
+            </div>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
