@@ -7,7 +7,7 @@ import type { ChildInfo, ForkResponse, TemplateInfo } from '@forkdesk/agent-cont
 import pino from 'pino';
 import request from 'supertest';
 // infra's package index does not export the image builders (yet): take them from source.
-import { buildTinyImage } from '../../infra/src/images';
+import { buildTinyImage, type ImageManifest } from '../../infra/src/images';
 import { newTicketNonce, signTicket } from '@forkdesk/agent-contract';
 import { credentialsPath, endpointPath } from './api/api-config';
 import { readCredentials } from './enrollment/credentials-store';
@@ -35,13 +35,13 @@ const env: NodeJS.ProcessEnv = {
 };
 let agent: RunningAgent | undefined;
 let template: TemplateInfo;
+let image: ImageManifest;
 
 beforeAll(async () => {
   chmodSync(dataDir, 0o755);
   chmodSync(shmDir, 0o755);
-  const image = buildTinyImage();
+  image = buildTinyImage();
   agent = await startAgent(env, log);
-  agent.engine.importImage('tiny', image);
 });
 
 afterAll(async () => {
@@ -72,7 +72,18 @@ it('serves the real engine: template, fork, exec, list, destroy', async () => {
   const tpl = await api()
     .post('/v1/templates')
     .set(auth)
-    .send({ imageVersion: 'tiny', shape: { vcpus: 1, memoryMiB: 128 } })
+    // The broker's request: the version's files travel with it, imported on first use.
+    .send({
+      imageVersion: 'tiny',
+      shape: { vcpus: 1, memoryMiB: 128 },
+      image: {
+        kernel: image.kernel,
+        initrd: image.initrd,
+        disk: image.disk,
+        append: image.append,
+        hash: image.hash,
+      },
+    })
     .expect(201);
   template = tpl.body as TemplateInfo;
   expect(template).toMatchObject({ state: 'ready', accel: 'tcg', imageVersion: 'tiny' });

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import type { ImageSource } from '@forkdesk/agent-contract';
 
 /** What the image builder writes (infra/src/images: ImageManifest). */
 export interface ImageManifest {
@@ -45,4 +46,32 @@ export const agentImageKey = (imageName: string, version: number): string =>
 export function parseAgentImageKey(key: string): { imageName: string; version: number } | null {
   const m = /^(.+)-v([1-9][0-9]{0,8})$/.exec(key);
   return m ? { imageName: m[1], version: Number(m[2]) } : null;
+}
+
+/** An image version's row as the reconciler reads it to ask an agent for a template. */
+export interface VersionFiles {
+  name: string;
+  version: number;
+  disk_path: string;
+  kernel_path: string | null;
+  initrd_path: string | null;
+  recipe_hash: string | null;
+  manifest: Record<string, unknown>;
+}
+
+/** Where the agent finds the version's files (same host, or a shared image path). */
+export function imageSource(v: VersionFiles): ImageSource {
+  const m = v.manifest;
+  const readyCheck =
+    Array.isArray(m.readyCheck) && m.readyCheck.every((x) => typeof x === 'string')
+      ? (m.readyCheck as string[])
+      : undefined;
+  return {
+    kernel: v.kernel_path ?? '',
+    initrd: v.initrd_path ?? '',
+    disk: v.disk_path,
+    append: typeof m.append === 'string' ? m.append : '',
+    ...(readyCheck ? { readyCheck } : {}),
+    hash: v.recipe_hash ?? String(m.hash ?? ''),
+  };
 }

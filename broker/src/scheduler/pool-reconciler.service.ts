@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { CreateTemplateRequest } from '@forkdesk/agent-contract';
 import { DesktopState as S, Pool } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -9,7 +10,7 @@ import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
 import { ForkService, type PendingFork } from '../desktops/fork.service';
-import { agentImageKey } from '../images/manifest';
+import { agentImageKey, imageSource, type VersionFiles } from '../images/manifest';
 import { effectiveVersion } from '../pools/pools.service';
 
 export interface ReconcileResult {
@@ -136,18 +137,22 @@ export class PoolReconciler {
     )) as { id: string; agent_id: string }[];
     if (claimed.length === 0) return;
     const [v] = (await this.ds.query(
-      `SELECT i.name, v.version FROM image_versions v JOIN golden_images i ON i.id = v.image_id WHERE v.id = $1`,
+      `SELECT i.name, v.version, v.disk_path, v.kernel_path, v.initrd_path, v.recipe_hash, v.manifest
+         FROM image_versions v JOIN golden_images i ON i.id = v.image_id WHERE v.id = $1`,
       [imageVersionId],
-    )) as { name: string; version: number }[];
-    for (const t of claimed)
-      void this.buildTemplate(t.id, t.agent_id, agentImageKey(v.name, v.version), pool);
+    )) as VersionFiles[];
+    const req: CreateTemplateRequest = {
+      imageVersion: agentImageKey(v.name, v.version),
+      shape: { vcpus: pool.vcpus, memoryMiB: pool.memoryMib },
+      image: imageSource(v),
+    };
+    for (const t of claimed) void this.buildTemplate(t.id, t.agent_id, req);
   }
 
   private async buildTemplate(
     rowId: string,
     agentId: string,
-    imageVersion: string,
-    pool: Pool,
+    req: CreateTemplateRequest,
   ): Promise<void> {
     const [a] = (await this.ds.query(`SELECT name, api_url, api_token FROM agents WHERE id = $1`, [
       agentId,
@@ -157,10 +162,7 @@ export class PoolReconciler {
       api_token: string;
     }[];
     try {
-      const t = await this.agents.ensureTemplate(
-        { apiUrl: a.api_url, apiToken: a.api_token },
-        { imageVersion, shape: { vcpus: pool.vcpus, memoryMiB: pool.memoryMib } },
-      );
+      const t = await this.agents.ensureTemplate({ apiUrl: a.api_url, apiToken: a.api_token }, req);
       await this.ds.query(
         `UPDATE templates SET agent_template_id = $2, state = $3, accel = $4, device_state_bytes = $5, build_ms = $6
           WHERE id = $1`,
@@ -174,11 +176,14 @@ export class PoolReconciler {
         ],
       );
       this.log.info(
-        { agent: a.name, imageVersion, template: t.id, state: t.state },
+        { agent: a.name, imageVersion: req.imageVersion, template: t.id, state: t.state },
         'template built',
       );
     } catch (err) {
-      this.log.warn({ err, agent: a.name, imageVersion }, 'template build failed');
+      this.log.warn(
+        { err, agent: a.name, imageVersion: req.imageVersion },
+        'template build failed',
+      );
       await this.ds.query(`UPDATE templates SET state = 'failed' WHERE id = $1`, [rowId]);
     }
   }

@@ -52,9 +52,24 @@ export interface ChildInfo {
   memory?: MemoryUsage;
 }
 
+/** An image version's files on the agent's host, as the image builder's manifest names them. */
+export interface ImageSource {
+  kernel: string;
+  initrd: string;
+  disk: string;
+  /** Kernel command line. */
+  append: string;
+  /** Guest command that exits 0 once the image is ready to freeze (e.g. desktop up). */
+  readyCheck?: string[];
+  /** Content hash of the build, part of the template key. */
+  hash: string;
+}
+
 export interface CreateTemplateRequest {
   imageVersion: string;
   shape?: VmShape;
+  /** Imports the version first when the agent does not know it yet (same hash: no-op). */
+  image?: ImageSource;
 }
 
 export interface ForkRequest {

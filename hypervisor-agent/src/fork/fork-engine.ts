@@ -247,7 +247,9 @@ export class ForkEngine implements EnginePort {
   }
 
   async ensureTemplate(req: CreateTemplateRequest): Promise<TemplateInfo> {
-    const image = this.images.require(req.imageVersion);
+    const image = req.image
+      ? this.images.import(req.imageVersion, req.image)
+      : this.images.require(req.imageVersion);
     const shape = checkShape(req.shape ?? DEFAULT_SHAPE);
     const accel = await this.accelFor(image);
     const key = templateKey({

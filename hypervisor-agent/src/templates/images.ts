@@ -12,16 +12,9 @@ import {
 import { join } from 'path';
 import { readJson, writeJsonAtomic } from '../vm/state-file';
 
-export interface ImageSource {
-  kernel: string;
-  initrd: string;
-  disk: string;
-  append: string;
-  /** Guest command that exits 0 once the image is ready to freeze (e.g. desktop up). */
-  readyCheck?: string[];
-  /** Content hash of the build, part of the template key. */
-  hash: string;
-}
+import type { ImageSource } from '@forkdesk/agent-contract';
+
+export type { ImageSource };
 
 export interface ImageVersion extends ImageSource {
   version: string;

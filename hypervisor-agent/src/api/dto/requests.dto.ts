@@ -21,6 +21,7 @@ import {
   ExecRequest,
   ForkRequest,
   ForkRunningRequest,
+  ImageSource,
   MAX_FORK_COUNT,
   Personalization,
   VmShape,
@@ -46,6 +47,38 @@ export class VmShapeDto implements VmShape {
   memoryMiB!: number;
 }
 
+const ABS_PATH = /^\/[^\0]{0,4095}$/;
+
+export class ImageSourceDto implements ImageSource {
+  @ApiProperty({ example: '/var/cache/forkdesk/images/golden-1/vmlinuz' })
+  @Matches(ABS_PATH, { message: 'image.kernel must be an absolute path' })
+  kernel!: string;
+
+  @ApiProperty()
+  @Matches(ABS_PATH, { message: 'image.initrd must be an absolute path' })
+  initrd!: string;
+
+  @ApiProperty()
+  @Matches(ABS_PATH, { message: 'image.disk must be an absolute path' })
+  disk!: string;
+
+  @ApiProperty({ example: 'console=ttyS0 quiet' })
+  @IsString()
+  @MaxLength(4096)
+  append!: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  readyCheck?: string[];
+
+  @ApiProperty()
+  @Matches(/^[A-Za-z0-9]{8,64}$/, { message: 'image.hash must be 8-64 letters or digits' })
+  hash!: string;
+}
+
 export class CreateTemplateDto implements CreateTemplateRequest {
   @ApiProperty({ example: 'debian-desktop-1.4', pattern: IMAGE_VERSION_PATTERN.source })
   @IsString()
@@ -60,6 +93,12 @@ export class CreateTemplateDto implements CreateTemplateRequest {
   @ValidateNested()
   @Type(() => VmShapeDto)
   shape?: VmShapeDto;
+
+  @ApiPropertyOptional({ type: ImageSourceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ImageSourceDto)
+  image?: ImageSourceDto;
 }
 
 export class ForkDto implements ForkRequest {
