@@ -2,7 +2,13 @@
 // The bootstrap's TypeScript half: private PostgreSQL, migrations, seed. Called by infra/bootstrap/*.sh.
 import { createDataSource, seedFirstAdmin } from '@forkdesk/db';
 import { randomBytes } from 'crypto';
+import { dirname, join } from 'path';
+import { buildGoldenImage } from './images/golden/build';
+import { MANIFEST_FILE } from './images/cache';
+import { buildTinyImage } from './images/tiny-image';
 import { PrivateCluster } from './pg/private-cluster';
+import { freePort } from './util/ports';
+import { serviceBaseDir } from './util/paths';
 
 const say = (line: string): void => {
   process.stderr.write(`forkdesk: ${line}\n`);
@@ -14,7 +20,10 @@ const USAGE = `usage: forkdesk-infra <command>
   db create-test                      create a fresh test database, print its URL
   db drop <url>                       drop a test database made by create-test, with the per-file ones
   db migrate                          run pending migrations on DATABASE_URL (or the private cluster)
-  db seed                             create the first admin once and print its password`;
+  db seed                             create the first admin once and print its password
+  image build golden|tiny             build (or reuse from the cache) an image, print its manifest path
+  port <preferred>                    print the preferred port when free, else the next free one
+  service-dir                         print where service-owned files of this checkout live`;
 
 async function databaseUrl(cluster: PrivateCluster): Promise<string> {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
@@ -24,6 +33,14 @@ async function databaseUrl(cluster: PrivateCluster): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const [group, cmd, arg] = argv;
+  if (group === 'port' && Number.isInteger(Number(cmd))) {
+    process.stdout.write(`${await freePort(Number(cmd))}\n`);
+    return 0;
+  }
+  if (group === 'service-dir') {
+    process.stdout.write(`${serviceBaseDir()}\n`);
+    return 0;
+  }
   const cluster = new PrivateCluster(say);
   switch (`${group} ${cmd}`) {
     case 'pg start':
@@ -98,10 +115,15 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return 2;
+    case 'image build': {
+      if (arg !== 'golden' && arg !== 'tiny') break;
+      const m = arg === 'tiny' ? buildTinyImage() : await buildGoldenImage();
+      process.stdout.write(`${join(dirname(m.disk), MANIFEST_FILE)}\n`);
+      return 0;
+    }
   }
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

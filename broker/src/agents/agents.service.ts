@@ -167,13 +167,11 @@ export class AgentsService {
   private async syncTemplates(tx: EntityManager, agentId: string, hb: Heartbeat): Promise<void> {
     const seen: string[] = [];
     for (const t of hb.templates) {
-      const key = parseAgentImageKey(t.imageVersion);
-      if (!key) continue; // not one of ours (made by hand on the agent)
-      const v = (await tx.query(
-        `SELECT v.id FROM image_versions v JOIN golden_images i ON i.id = v.image_id
-          WHERE i.name = $1 AND v.version = $2`,
-        [key.imageName, key.version],
-      )) as { id: string }[];
+      const versionId = parseAgentImageKey(t.imageVersion);
+      if (!versionId) continue; // not one of ours (made by hand on the agent)
+      const v = (await tx.query(`SELECT id FROM image_versions WHERE id = $1`, [versionId])) as {
+        id: string;
+      }[];
       if (!v[0]) continue;
       seen.push(t.id);
       const state = t.state === 'ready' ? 'ready' : t.state === 'failed' ? 'failed' : 'building';

@@ -31,8 +31,11 @@ describe('image manifests', () => {
   });
 
   it('round-trips the agent image key', () => {
-    expect(agentImageKey('tiny-test', 3)).toBe('tiny-test-v3');
-    expect(parseAgentImageKey('tiny-test-v3')).toEqual({ imageName: 'tiny-test', version: 3 });
-    expect(parseAgentImageKey('tiny-test')).toBeNull();
+    const id = '0b43919c-4298-44f2-bcbd-7c54e44b2529';
+    expect(agentImageKey(id)).toBe(`v-${id}`);
+    // Within the agent's image-version charset, whatever the image is called.
+    expect(agentImageKey(id)).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+    expect(parseAgentImageKey(agentImageKey(id))).toBe(id);
+    expect(parseAgentImageKey('tiny-test-v3')).toBeNull();
   });
 });

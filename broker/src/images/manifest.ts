@@ -37,21 +37,18 @@ export function parseManifest(raw: unknown): ImageManifest {
 
 /**
  * The name an agent knows an image version by (its image store key, and `imageVersion` in
- * template requests): `<image name>-v<version>`.
+ * template requests): `v-<version id>`, stable across renames and within the agent's charset.
  */
-export const agentImageKey = (imageName: string, version: number): string =>
-  `${imageName}-v${version}`;
+export const agentImageKey = (versionId: string): string => `v-${versionId}`;
 
-/** The inverse, for templates reported in heartbeats. */
-export function parseAgentImageKey(key: string): { imageName: string; version: number } | null {
-  const m = /^(.+)-v([1-9][0-9]{0,8})$/.exec(key);
-  return m ? { imageName: m[1], version: Number(m[2]) } : null;
+/** The inverse, for templates reported in heartbeats: the version id, or null if not ours. */
+export function parseAgentImageKey(key: string): string | null {
+  const m = /^v-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(key);
+  return m ? m[1] : null;
 }
 
 /** An image version's row as the reconciler reads it to ask an agent for a template. */
 export interface VersionFiles {
-  name: string;
-  version: number;
   disk_path: string;
   kernel_path: string | null;
   initrd_path: string | null;

@@ -137,12 +137,12 @@ export class PoolReconciler {
     )) as { id: string; agent_id: string }[];
     if (claimed.length === 0) return;
     const [v] = (await this.ds.query(
-      `SELECT i.name, v.version, v.disk_path, v.kernel_path, v.initrd_path, v.recipe_hash, v.manifest
-         FROM image_versions v JOIN golden_images i ON i.id = v.image_id WHERE v.id = $1`,
+      `SELECT v.disk_path, v.kernel_path, v.initrd_path, v.recipe_hash, v.manifest
+         FROM image_versions v WHERE v.id = $1`,
       [imageVersionId],
     )) as VersionFiles[];
     const req: CreateTemplateRequest = {
-      imageVersion: agentImageKey(v.name, v.version),
+      imageVersion: agentImageKey(imageVersionId),
       shape: { vcpus: pool.vcpus, memoryMiB: pool.memoryMib },
       image: imageSource(v),
     };

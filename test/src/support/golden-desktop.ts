@@ -1,0 +1,173 @@
+// Drives the golden desktop image through the real fork engine for the integration test and
+// the image bench: build (or reuse) the image, freeze a template on its holding screen, fork
+// children and turn each into a user's desktop with the fork hook. TCG, real QEMU.
+import { chmodSync, mkdtempSync, rmSync } from 'fs';
+import { join } from 'path';
+import { loadConfig } from '../../../hypervisor-agent/src/config';
+import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
+import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
+import { buildGoldenImage } from '../../../infra/src/images/golden/build';
+import {
+  ForkHookResult,
+  ForkIdentity,
+  runForkHook,
+} from '../../../infra/src/images/golden/fork-hook';
+import { GoldenManifest } from '../../../infra/src/images/golden/manifest';
+import {
+  classifyScreen,
+  Image,
+  ScreenKind,
+  screendump,
+  waitForScreen,
+} from '../../../infra/src/images/golden/screen';
+
+export interface GoldenLab {
+  engine: ForkEngine;
+  image: GoldenManifest;
+  imageVersion: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The golden image (from the cache when built before) in a fresh engine on TCG. */
+export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
+  const image = await buildGoldenImage();
+  // QEMU runs as the forkdesk user: its files live where that user can reach them.
+  const dataDir = mkdtempSync(`/var/lib/forkdesk/${prefix}-`);
+  const shmDir = mkdtempSync(`/dev/shm/forkdesk-${prefix}-`);
+  chmodSync(dataDir, 0o755);
+  chmodSync(shmDir, 0o755);
+  const engine = await ForkEngine.open(
+    loadConfig({
+      FORKDESK_DATA_DIR: dataDir,
+      FORKDESK_SHM_DIR: shmDir,
+      FORKDESK_ACCEL: 'tcg',
+      FORKDESK_RESERVE_MIB: '512',
+      FORKDESK_WARM_POOL_MAX: '0',
+      FORKDESK_BOOT_TIMEOUT_MS: '240000',
+      FORKDESK_LOG_LEVEL: 'warn',
+    }),
+  );
+  const imageVersion = `golden-${image.hash}`;
+  engine.importImage(imageVersion, {
+    kernel: image.kernel,
+    initrd: image.initrd,
+    disk: image.disk,
+    append: image.append,
+    readyCheck: image.readyCheck,
+    hash: image.hash,
+  });
+  return {
+    engine,
+    image,
+    imageVersion,
+    dataDir,
+    async close() {
+      await engine.destroyAll();
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(shmDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Boots the image until the guest reports ready (holding screen drawn, idle) and freezes it. */
+export async function freezeGoldenTemplate(
+  lab: GoldenLab,
+  memoryMiB = 1024,
+): Promise<{ templateId: string; bootToReadyMs: number; freezeMs: number }> {
+  const t0 = Date.now();
+  const t = await lab.engine.ensureTemplate({
+    imageVersion: lab.imageVersion,
+    shape: { vcpus: 1, memoryMiB },
+  });
+  const rec = lab.engine.templateRecord(t.id);
+  const freezeMs = rec?.freezeMs ?? 0;
+  return { templateId: t.id, bootToReadyMs: Date.now() - t0 - freezeMs, freezeMs };
+}
+
+export interface Desktop {
+  id: string;
+  hook: ForkHookResult;
+  /** Fork request → the child's screen shows the drawn holding screen. */
+  forkToDrawnMs: number;
+  /** Fork request → the user's desktop (panel with the name label) is drawn. */
+  forkToSessionMs: number;
+  screen: Image;
+  screenFile: string;
+}
+
+/**
+ * Forks one child and makes it `who`'s desktop: the user's disk is hot-plugged and mounted
+ * (engine), then the fork hook gives the child its identity and starts the session.
+ */
+export async function forkDesktop(
+  lab: GoldenLab,
+  templateId: string,
+  who: ForkIdentity,
+  persistentDisk?: string,
+): Promise<Desktop> {
+  const t0 = Date.now();
+  const [rec] = await lab.engine.forkWith(templateId, 1, { useWarm: false });
+  if (!rec) throw new Error('fork returned no child');
+  const screenFile = join(rec.dir, 'screen.ppm');
+  // QEMU's QMP socket takes one client at a time: hold it only while watching the screen.
+  const watch = async (want: ScreenKind, timeoutMs: number, everyMs: number): Promise<Image> => {
+    const qmp = await connectQmp(rec.spec.qmpSocket, { retryMs: 2000 });
+    try {
+      return (await waitForScreen(qmp, screenFile, want, timeoutMs, everyMs)).img;
+    } finally {
+      qmp.close();
+    }
+  };
+  await watch('holding', 10_000, 5);
+  const forkToDrawnMs = Date.now() - t0;
+  if (persistentDisk) {
+    await lab.engine.personalize(rec.id, { userName: who.user, persistentDisk, syncClock: true });
+  }
+  const ga = await lab.engine.guest(rec.id);
+  let hook: ForkHookResult;
+  try {
+    hook = await runForkHook(ga, who, 60_000);
+  } finally {
+    ga.close();
+  }
+  const screen = await watch('desktop', 90_000, 50);
+  return { id: rec.id, hook, forkToDrawnMs, forkToSessionMs: Date.now() - t0, screen, screenFile };
+}
+
+/** What the guest itself says about its session: host name, session owner, display name. */
+export async function sessionFacts(
+  lab: GoldenLab,
+  id: string,
+): Promise<{ hostname: string; sessionUser: string; fullName: string; label: string }> {
+  const ga = await lab.engine.guest(id);
+  try {
+    const out = await ga.run([
+      'sh',
+      '-c',
+      'hostname; ps -o user= -C openbox | head -1; getent passwd 1000 | cut -d: -f5; ' +
+        'runuser -u "$(id -nu 1000)" -- /usr/local/bin/forkdesk-whoami',
+    ]);
+    const [hostname = '', sessionUser = '', fullName = '', label = ''] = out
+      .split('\n')
+      .map((s) => s.trim());
+    return { hostname, sessionUser, fullName, label };
+  } finally {
+    ga.close();
+  }
+}
+
+/** The current screen of a child. */
+export async function screenOf(lab: GoldenLab, id: string): Promise<Image> {
+  const rec = lab.engine.vmRecord(id);
+  if (!rec) throw new Error(`no VM ${id}`);
+  const qmp = await connectQmp(rec.spec.qmpSocket, { retryMs: 2000 });
+  try {
+    return await screendump(qmp, join(rec.dir, 'screen.ppm'));
+  } finally {
+    qmp.close();
+  }
+}
+
+export { classifyScreen };
