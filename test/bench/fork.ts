@@ -2,8 +2,6 @@
 // sustained fork rate, idle private memory, and how many 1 GiB children run at once.
 // Run: npx tsx test/bench/fork.ts [--children 200] [--sustain-s 60] [--mem 1024]
 // Prints a table and writes .forkdesk/bench/fork.json.
-import { mkdirSync, writeFileSync } from 'fs';
-import { join } from 'path';
 import { ForkEngine } from '../../hypervisor-agent/src/fork/fork-engine';
 import { openIntEnv } from '../../hypervisor-agent/src/fork/int-env';
 import {
@@ -11,25 +9,13 @@ import {
   readHostMemory,
   readProcessMemory,
 } from '../../hypervisor-agent/src/memory/proc';
-
-interface Figure {
-  value: number;
-  unit: string;
-  target?: number;
-  better?: 'lower' | 'higher';
-}
+import { type Figure, percentile as pct, writeReport } from '../src/support/bench-report';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i > 0 ? Number(process.argv[i + 1]) : def;
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number`);
   return v;
-}
-
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
 const out = (line: string): void => {
@@ -52,12 +38,13 @@ async function main(): Promise<void> {
     value: number,
     unit: string,
     target?: number,
-    better?: 'lower' | 'higher',
+    better: 'lower' | 'higher' = 'lower',
   ): void => {
     figures[key] = {
       value: Math.round(value * 10) / 10,
       unit,
-      ...(target !== undefined ? { target, better } : {}),
+      better,
+      ...(target !== undefined ? { target } : {}),
     };
   };
 
@@ -204,19 +191,7 @@ async function main(): Promise<void> {
     await env.cleanup();
   }
 
-  out('');
-  out(`${'figure'.padEnd(30)} ${'value'.padStart(10)} ${'unit'.padEnd(9)} target`);
-  for (const [k, f] of Object.entries(figures)) {
-    const target =
-      f.target === undefined ? '' : `${f.better === 'lower' ? '<=' : '>='} ${f.target}`;
-    out(`${k.padEnd(30)} ${String(f.value).padStart(10)} ${f.unit.padEnd(9)} ${target}`);
-  }
-  const dir = join(__dirname, '..', '..', '.forkdesk', 'bench');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'fork.json'),
-    JSON.stringify({ name: 'fork', at: new Date().toISOString(), figures }, null, 2) + '\n',
-  );
+  writeReport('fork', figures);
 }
 
 main().catch((err: Error) => {
