@@ -11,6 +11,7 @@ import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { chromium } from 'playwright-core';
 import { percentile, writeReport } from '../src/support/bench-report';
+import { CHROMIUM } from '../src/support/chromium';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'web-portal', 'dist');
@@ -66,17 +67,7 @@ async function main(): Promise<void> {
   // playwright-core gives the browser a fresh temporary profile of its own.
   const browser = await chromium
     .launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      ...CHROMIUM,
     })
     .catch((err: unknown) => {
       server?.close();

@@ -16,6 +16,7 @@ import {
 import { RgbImage } from '../../../hypervisor-agent/src/gateway/testkit/ppm';
 import { sleep, startTestVm, TestVm } from '../../../hypervisor-agent/src/gateway/testkit/qemu-vm';
 import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
+import { CHROMIUM } from '../support/chromium';
 
 // guacamole-lite ships no types; its constructor is all we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -253,16 +254,7 @@ describe('Chromium with guacamole-common-js → guacamole-lite → gateway → Q
     p = await startDisplayPath();
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'forkdesk-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      ...CHROMIUM,
     });
     page = await context.newPage();
   });

@@ -23,6 +23,7 @@ import {
   type TestDatabase,
 } from '@forkdesk/db';
 import { freePort } from '@forkdesk/infra';
+import { CHROMIUM } from '../support/chromium';
 
 jest.setTimeout(120_000);
 
@@ -132,18 +133,8 @@ beforeAll(async () => {
 
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'forkdesk-portal-chromium-'));
   ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
+    ...CHROMIUM,
     viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
   });
 });
 
