@@ -1,5 +1,9 @@
 // The agent's configuration: one typed place, read from the environment with defaults.
+// The engine's settings (EngineConfig) and the network side's (ApiConfig: API, enrollment,
+// display gateway) share FORKDESK_DATA_DIR.
 import { Accelerator } from '@forkdesk/agent-contract';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 
 export type AccelChoice = Accelerator | 'auto';
 
@@ -69,4 +73,108 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     bootTimeoutMs: int(env, 'FORKDESK_BOOT_TIMEOUT_MS', 60_000),
     logLevel: env.FORKDESK_LOG_LEVEL || 'info',
   };
+}
+
+export interface ApiConfig {
+  /** Address the HTTP API binds; loopback unless an operator opens it on purpose. */
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Where credentials and the API endpoint file live. */
+  dataDir: string;
+  /** Standalone bearer token (dev/tests); overrides the stored one. */
+  agentToken?: string;
+  brokerUrl?: string;
+  /** One-time token from the broker; used only when no credentials are stored yet. */
+  enrollmentToken?: string;
+  /** URL the broker should use to reach this agent (defaults to the bound address). */
+  advertiseUrl?: string;
+  heartbeatMs: number;
+  /** The display gateway (guacd's protocol): where guacamole-lite in the broker connects. */
+  gatewayHost: string;
+  gatewayPort: number;
+}
+
+export const DEFAULT_API_PORT = 7450;
+/** guacd's own port, so a stock guacamole-lite setup finds the gateway. */
+export const DEFAULT_GATEWAY_PORT = 4822;
+export const DEFAULT_DATA_DIR = '/var/lib/forkdesk';
+
+export function credentialsPath(dataDir: string): string {
+  return join(dataDir, 'agent-credentials.json');
+}
+
+/** What a running agent writes to endpointPath() so local tools find it without flags. */
+export interface AgentEndpoint {
+  url: string;
+  pid: number;
+}
+
+/** Written at start so the CLI finds a running agent without flags. */
+export function endpointPath(dataDir: string): string {
+  return join(dataDir, 'agent-endpoint.json');
+}
+
+/** Reads the API settings; throws one clear message per bad variable. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const nonEmpty = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, def: number, min: number, max: number): number => {
+    const raw = nonEmpty(name);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new Error(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+    }
+    return n;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = nonEmpty(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+  const agentToken = nonEmpty('FORKDESK_AGENT_TOKEN');
+  if (agentToken !== undefined && agentToken.length < 16) {
+    throw new Error('FORKDESK_AGENT_TOKEN must be at least 16 characters');
+  }
+  return {
+    host: nonEmpty('FORKDESK_API_HOST') ?? '127.0.0.1',
+    port: int('FORKDESK_API_PORT', DEFAULT_API_PORT, 0, 65535),
+    dataDir: nonEmpty('FORKDESK_DATA_DIR') ?? DEFAULT_DATA_DIR,
+    agentToken,
+    brokerUrl: url('FORKDESK_BROKER_URL'),
+    enrollmentToken: nonEmpty('FORKDESK_ENROLLMENT_TOKEN'),
+    advertiseUrl: url('FORKDESK_ADVERTISE_URL'),
+    heartbeatMs: int('FORKDESK_HEARTBEAT_MS', 10_000, 1_000, 3_600_000),
+    gatewayHost: nonEmpty('FORKDESK_GATEWAY_HOST') ?? '127.0.0.1',
+    gatewayPort: int('FORKDESK_GATEWAY_PORT', DEFAULT_GATEWAY_PORT, 0, 65535),
+  };
+}
+
+export function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+export function httpUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The URL the broker should call this agent on (sent at enrollment). */
+export function advertisedApiUrl(config: ApiConfig): string {
+  if (config.advertiseUrl) return config.advertiseUrl;
+  if (config.port === 0)
+    throw new Error('FORKDESK_API_PORT=0 needs FORKDESK_ADVERTISE_URL to enroll');
+  return httpUrl(isWildcard(config.host) ? hostname() : config.host, config.port);
 }

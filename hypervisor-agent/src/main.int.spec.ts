@@ -9,7 +9,7 @@ import request from 'supertest';
 // infra's package index does not export the image builders (yet): take them from source.
 import { buildTinyImage, type ImageManifest } from '../../infra/src/images';
 import { newTicketNonce, signTicket } from '@forkdesk/agent-contract';
-import { credentialsPath, endpointPath } from './api/api-config';
+import { credentialsPath, endpointPath } from './config';
 import { readCredentials } from './enrollment/credentials-store';
 import { TestGuacClient } from './gateway/testkit/guac-client';
 import { runCli } from './cli/run';

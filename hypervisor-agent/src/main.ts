@@ -3,10 +3,9 @@
 
 import type { Logger } from 'pino';
 import { register } from 'prom-client';
-import { loadApiConfig } from './api/api-config';
 import { startAgentServer, type AgentServer } from './api/agent-server';
 import { AGENT_VERSION } from './api/version';
-import { loadConfig } from './config';
+import { loadApiConfig, loadConfig } from './config';
 import { resolveCredentials } from './enrollment/resolve-credentials';
 import { ForkEngine } from './fork/fork-engine';
 import { DisplayGateway } from './gateway/server';

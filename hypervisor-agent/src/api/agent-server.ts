@@ -9,13 +9,7 @@ import type { AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { HeartbeatSender } from '../enrollment/heartbeat';
-import {
-  endpointPath,
-  httpUrl,
-  isWildcard,
-  type AgentEndpoint,
-  type ApiConfig,
-} from './api-config';
+import { endpointPath, httpUrl, isWildcard, type AgentEndpoint, type ApiConfig } from '../config';
 import { createAgentApp } from './create-app';
 import { AGENT_VERSION } from './version';
 

@@ -1,12 +1,7 @@
 // Which agent the CLI talks to: flags, then environment, then the agent's data dir.
 
 import { readFileSync } from 'node:fs';
-import {
-  credentialsPath,
-  DEFAULT_API_PORT,
-  DEFAULT_DATA_DIR,
-  endpointPath,
-} from '../api/api-config';
+import { credentialsPath, DEFAULT_API_PORT, DEFAULT_DATA_DIR, endpointPath } from '../config';
 import type { GlobalOptions } from './args';
 
 export interface AgentTarget {

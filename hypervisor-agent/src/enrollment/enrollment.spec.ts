@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ChildInfo, HostCapacity, TemplateInfo } from '@forkdesk/agent-contract';
 import pino from 'pino';
-import { credentialsPath, loadApiConfig, type ApiConfig } from '../api/api-config';
+import { credentialsPath, loadApiConfig, type ApiConfig } from '../config';
 import { readCredentials, writeCredentials } from './credentials-store';
 import { HeartbeatSender, type EngineInventory } from './heartbeat';
 import { resolveCredentials } from './resolve-credentials';

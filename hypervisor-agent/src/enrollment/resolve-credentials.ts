@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { newDisplayKey, type AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
-import { advertisedApiUrl, credentialsPath, type ApiConfig } from '../api/api-config';
+import { advertisedApiUrl, credentialsPath, type ApiConfig } from '../config';
 import { enroll } from './enrollment-client';
 import { readCredentials, writeCredentials } from './credentials-store';
 

@@ -92,6 +92,8 @@ export class ForkEngine implements EnginePort {
   private readonly pools = new Map<string, WarmPool>();
   /** Guest agent connections, held open for the VM's life (see GuestAgent.open). */
   private readonly agents = new Map<string, GuestAgent>();
+  /** Connects under way, shared by concurrent callers of `guest()`. */
+  private readonly agentConnects = new Map<string, Promise<GuestAgent>>();
   private readonly images: ImageStore;
   private accel: AccelVerdict | undefined;
   private readonly childEnv: ChildEnv;
@@ -678,9 +680,19 @@ export class ForkEngine implements EnginePort {
     const vm = this.requireVm(id);
     const held = this.agents.get(id);
     if (held && !held.closed) return held;
-    const ga = await GuestAgent.connect(vm.spec.qgaSocket, timeoutMs);
-    this.agents.set(id, ga);
-    return ga;
+    // One connect per VM at a time: QEMU serves one client and leaves a second one queued in
+    // its listen backlog, where its retries end in EAGAIN until the whole timeout runs out.
+    let connecting = this.agentConnects.get(id);
+    if (!connecting) {
+      connecting = GuestAgent.connect(vm.spec.qgaSocket, timeoutMs)
+        .then((ga) => {
+          this.agents.set(id, ga);
+          return ga;
+        })
+        .finally(() => this.agentConnects.delete(id));
+      this.agentConnects.set(id, connecting);
+    }
+    return connecting;
   }
 
   private closeAgent(id: string): void {

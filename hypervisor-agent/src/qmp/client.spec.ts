@@ -43,7 +43,7 @@ describe('JsonChannel over a fake QMP server', () => {
       else if (m.execute === 'stop') {
         s.write('{"event": "STOP", "data": {}}\r\n');
         s.write(`{"return": {}, "id": "${m.id}"}\r\n`);
-      } else
+      } else if (m.execute !== 'silent')
         s.write(`{"error": {"class": "CommandNotFound", "desc": "nope"}, "id": "${m.id}"}\r\n`);
     };
     const ch = await connectQmp(path);
@@ -51,7 +51,12 @@ describe('JsonChannel over a fake QMP server', () => {
     await expect(ch.execute('stop')).resolves.toEqual({});
     await expect(stopped).resolves.toMatchObject({ event: 'STOP' });
     await expect(ch.execute('bogus')).rejects.toBeInstanceOf(QmpError);
+    const pending = ch.execute('silent', undefined, 5000);
     ch.close();
+    // Closed at once, not a tick later when the socket reports it.
+    expect(ch.closed).toBe(true);
+    await expect(pending).rejects.toThrow(/closed by this client/);
+    await expect(ch.execute('after')).rejects.toThrow(/closed by this client/);
   });
 
   it('times out a command the server never answers, and fails pending ones on close', async () => {

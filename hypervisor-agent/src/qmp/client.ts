@@ -183,7 +183,12 @@ export class JsonChannel extends EventEmitter {
     });
   }
 
+  /**
+   * Closes now: `closed` is true as soon as this returns (the socket's own 'close' event comes
+   * a tick later, and a holder checking `closed` in between must not reuse a dead channel).
+   */
   close(): void {
+    this.shutdown(new Error(`${this.label}: closed by this client`));
     this.socket.destroy();
   }
 }
