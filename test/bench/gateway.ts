@@ -2,7 +2,7 @@
 // through the gateway (same run), encoder throughput and frame sizes. Run: npx tsx test/bench/gateway.ts
 import { encodeRegion } from '../../hypervisor-agent/src/gateway/encode/encoder';
 import { encodePng } from '../../hypervisor-agent/src/gateway/encode/png';
-import { encodeJpeg } from '../../hypervisor-agent/src/gateway/encode/turbojpeg';
+import { encodeJpeg } from '../../hypervisor-agent/src/native/turbojpeg';
 import { RfbClient, RfbEncodingName } from '../../hypervisor-agent/src/gateway/rfb/client';
 import { startTestGateway } from '../../hypervisor-agent/src/gateway/testkit/gateway-harness';
 import { TestGuacClient } from '../../hypervisor-agent/src/gateway/testkit/guac-client';

@@ -173,6 +173,9 @@ class FakeInventoryEngine implements EngineInventory {
   listChildren(): ChildInfo[] {
     return [{ id: 'c-1' } as ChildInfo];
   }
+  getChild(id: string): ChildInfo | undefined {
+    return { id, memory: { privateMiB: 40, sharedMiB: 12 } } as ChildInfo;
+  }
   listTemplates(): TemplateInfo[] {
     return [];
   }
@@ -188,7 +191,7 @@ describe('HeartbeatSender', () => {
     expect(received[0].headers.authorization).toBe(`Bearer ${BROKER_CREDS.apiToken}`);
     expect(received[0].body).toMatchObject({
       agentId: 'agent-7',
-      vms: [{ id: 'c-1' }],
+      vms: [{ id: 'c-1', memory: { privateMiB: 40, sharedMiB: 12 } }],
       templates: [],
       capacity: { children: 1 },
     });

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 
 /** The part of the engine a heartbeat reads. */
-export type EngineInventory = Pick<EnginePort, 'capacity' | 'listChildren' | 'listTemplates'>;
+export type EngineInventory = Pick<
+  EnginePort,
+  'capacity' | 'listChildren' | 'getChild' | 'listTemplates'
+>;
 
 export async function buildHeartbeat(
   engine: EngineInventory,
@@ -21,7 +24,8 @@ export async function buildHeartbeat(
     agentVersion,
     sentAt: new Date().toISOString(),
     capacity: await engine.capacity(),
-    vms: engine.listChildren(),
+    // getChild adds each VM's private/shared memory, which admins see per desktop.
+    vms: engine.listChildren().map((c) => engine.getChild(c.id) ?? c),
     templates: engine.listTemplates(),
   };
 }

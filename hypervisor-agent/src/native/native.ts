@@ -1,4 +1,4 @@
-// Native calls Node lacks, through koffi. Everything here has a fallback: a missing library
+// Native calls Node lacks, through koffi (this folder holds every such binding). Everything here has a fallback: a missing library
 // degrades a feature with a logged reason, never crashes the agent.
 import { logger } from '../logger';
 

@@ -2,7 +2,7 @@ import { decodePng } from '../testkit/png-decode';
 import { isPhotoLike } from './classify';
 import { encodeRegion } from './encoder';
 import { crc32, encodePng, encodePngRgba } from './png';
-import { encodeJpeg, jpegAvailable } from './turbojpeg';
+import { encodeJpeg, jpegAvailable } from '../../native/turbojpeg';
 
 function pattern(w: number, h: number, noisy: boolean): Buffer {
   const b = Buffer.alloc(w * h * 4);

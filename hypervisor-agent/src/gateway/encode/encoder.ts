@@ -1,6 +1,6 @@
 import { isPhotoLike } from './classify';
 import { encodePng } from './png';
-import { encodeJpeg, jpegAvailable } from './turbojpeg';
+import { encodeJpeg, jpegAvailable } from '../../native/turbojpeg';
 
 export type ImageMime = 'image/png' | 'image/jpeg';
 

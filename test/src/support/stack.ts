@@ -1,0 +1,374 @@
+/**
+ * A whole Forkdesk for one test file or bench: a fresh database, the tiny image set up as a pool
+ * (`broker/dist/cli.js setup-local`), the broker and an enrolled agent as child processes of
+ * their real dist entry points on free loopback ports. `stop()` ends the processes, destroys
+ * every VM (hypervisor-agent/dist/purge.js) and removes what the stack made.
+ *
+ * Needs: DATABASE_URL (set by `npm test`), the parts built (broker, agent, portal, infra), root
+ * (QEMU drops to the forkdesk user, cgroups).
+ */
+import { execFile, spawn, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { createTestDatabase, hashPassword, User, UserRole, type TestDatabase } from '@forkdesk/db';
+import { freePort } from '@forkdesk/infra';
+import type { ExecResult } from '@forkdesk/agent-contract';
+import { buildTinyImage } from '../../../infra/src/images';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BROKER_DIST = path.join(ROOT, 'broker', 'dist');
+const AGENT_DIST = path.join(ROOT, 'hypervisor-agent', 'dist');
+const PORTAL_DIST = path.join(ROOT, 'web-portal', 'dist');
+/** Reachable by the forkdesk user QEMU runs as (a checkout under /root is not). */
+const SERVICE_BASE = '/var/lib/forkdesk';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface StackOptions {
+  /** Names the database, dirs and logs. */
+  label: string;
+  minSpare?: number;
+  maxSize?: number;
+  memoryMib?: number;
+  schedulerTickMs?: number;
+  /** Extra environment for the broker and the agent. */
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  baseUrl: string;
+  db: TestDatabase;
+  poolId: string;
+  admin: Credentials;
+  employee: Credentials;
+  dataDir: string;
+  shmDir: string;
+  logDir: string;
+  /** A VM's directory on the agent (qmp.sock, vnc.sock, ...). */
+  vmDir(vmId: string): string;
+  /** Runs a program in a VM through the agent's API (guest agent); throws on HTTP errors. */
+  guestExec(vmId: string, command: string[], timeoutMs?: number): Promise<ExecResult>;
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Resolves once the pool has `n` ready spares (and nothing forking). */
+  waitForSpares(n: number, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` until it returns true; the error names what was awaited and the logs' tails. */
+export async function waitUntil(
+  what: string,
+  ok: () => Promise<boolean>,
+  timeoutMs: number,
+  context: () => string = () => '',
+  everyMs = 100,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ok()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms: ${what}\n${context()}`);
+    await sleep(everyMs);
+  }
+}
+
+function runNode(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { cwd: ROOT, env, timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(new Error(`${path.basename(script)} ${args[0] ?? ''}: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** A service process whose output goes to a log file; `exited` tells a crash at start. */
+class Service {
+  readonly proc: ChildProcess;
+  private readonly log: fs.WriteStream;
+
+  constructor(
+    readonly name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    readonly logFile: string,
+  ) {
+    this.log = fs.createWriteStream(logFile);
+    this.proc = spawn(process.execPath, [script], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout?.pipe(this.log, { end: false });
+    this.proc.stderr?.pipe(this.log, { end: false });
+  }
+
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  tail(bytes = 3000): string {
+    try {
+      const text = fs.readFileSync(this.logFile, 'utf8');
+      return `--- ${this.name} log (${this.logFile}) ---\n${text.slice(-bytes)}`;
+    } catch {
+      return '';
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.exited) {
+      const gone = new Promise<void>((r) => this.proc.once('exit', () => r()));
+      this.proc.kill('SIGTERM');
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+      await gone;
+      clearTimeout(timer);
+    }
+    this.proc.stdout?.destroy();
+    this.proc.stderr?.destroy();
+    await new Promise<void>((r) => this.log.end(() => r()));
+  }
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    // No keep-alive: an idle pooled socket would keep jest from exiting.
+    const res = await fetch(`${url}/health`, { headers: { connection: 'close' } });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function seedUsers(db: TestDatabase): Promise<{ admin: Credentials; employee: Credentials }> {
+  const admin = { username: 'stack-admin', password: 'admin-pass-1234' };
+  const employee = { username: 'emma', password: 'emma-pass-1234' };
+  const users = db.dataSource.getRepository(User);
+  for (const [c, role, displayName] of [
+    [admin, UserRole.Admin, 'Stack Admin'],
+    [employee, UserRole.User, 'Emma Employee'],
+  ] as const) {
+    await users.save(
+      users.create({
+        username: c.username,
+        displayName,
+        role,
+        passwordHash: await hashPassword(c.password),
+      }),
+    );
+  }
+  return { admin, employee };
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  for (const f of [
+    path.join(BROKER_DIST, 'main.js'),
+    path.join(BROKER_DIST, 'cli.js'),
+    path.join(AGENT_DIST, 'main.js'),
+    path.join(AGENT_DIST, 'purge.js'),
+    path.join(PORTAL_DIST, 'index.html'),
+  ]) {
+    if (!fs.existsSync(f))
+      throw new Error(`build the parts first (npm run build): ${f} is missing`);
+  }
+  const label = o.label.replace(/[^a-z0-9-]/gi, '-');
+  const logDir = path.join(ROOT, '.forkdesk', 'logs', `stack-${label}`);
+  fs.mkdirSync(logDir, { recursive: true });
+  fs.mkdirSync(SERVICE_BASE, { recursive: true });
+  const dataDir = fs.mkdtempSync(path.join(SERVICE_BASE, `e2e-${label}-`));
+  fs.chmodSync(dataDir, 0o755);
+  const shmDir = path.join('/dev/shm', `forkdesk-${path.basename(dataDir)}`);
+  const agentEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    FORKDESK_DATA_DIR: dataDir,
+    FORKDESK_SHM_DIR: shmDir,
+  };
+
+  let db: TestDatabase | undefined;
+  let broker: Service | undefined;
+  let agent: Service | undefined;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    // The agent first: purge needs its data dir to itself. The broker may still be calling it.
+    await agent?.stop();
+    await broker?.stop();
+    try {
+      await runNode(path.join(AGENT_DIST, 'purge.js'), [], agentEnv, 60_000);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(shmDir, { recursive: true, force: true });
+      await db?.drop().catch(() => undefined);
+    }
+  };
+
+  try {
+    db = await createTestDatabase(label.replace(/-/g, '_'));
+    const { admin, employee } = await seedUsers(db);
+    const image = buildTinyImage();
+    const tokenFile = path.join(dataDir, 'enrollment.token');
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...o.env,
+      DATABASE_URL: db.url,
+      FORKDESK_LOG_LEVEL: process.env.FORKDESK_LOG_LEVEL ?? 'info',
+    };
+    await runNode(
+      path.join(BROKER_DIST, 'cli.js'),
+      [
+        'setup-local',
+        '--manifest',
+        path.join(path.dirname(image.disk), 'manifest.json'),
+        '--image',
+        'Tiny test image',
+        '--memory-mib',
+        String(o.memoryMib ?? 256),
+        '--min-spare',
+        String(o.minSpare ?? 2),
+        '--max',
+        String(o.maxSize ?? 10),
+        '--enroll-agent',
+        'local',
+        '--token-file',
+        tokenFile,
+      ],
+      env,
+      60_000,
+    );
+    const [pool] = (await db.dataSource.query(`SELECT id FROM pools`)) as { id: string }[];
+
+    // Distinct preferred ports, so two lookups never hand out the same free port.
+    const brokerPort = await freePort(20_000 + Math.floor(Math.random() * 20_000));
+    const apiPort = await freePort(brokerPort + 1);
+    const gatewayPort = await freePort(apiPort + 1);
+    const baseUrl = `http://127.0.0.1:${brokerPort}`;
+    broker = new Service(
+      'broker',
+      path.join(BROKER_DIST, 'main.js'),
+      {
+        ...env,
+        FORKDESK_BROKER_HOST: '127.0.0.1',
+        FORKDESK_BROKER_PORT: String(brokerPort),
+        FORKDESK_PORTAL_DIR: PORTAL_DIST,
+        FORKDESK_TUNNEL_KEY: randomBytes(32).toString('base64'),
+        FORKDESK_SCHEDULER_TICK_MS: String(o.schedulerTickMs ?? 500),
+        FORKDESK_LOGIN_RATE_PER_MIN: '0',
+      },
+      path.join(logDir, 'broker.log'),
+    );
+    const b = broker;
+    await waitUntil(
+      'the broker answers /health',
+      async () => {
+        if (b.exited) throw new Error(`the broker exited at start\n${b.tail()}`);
+        return healthy(baseUrl);
+      },
+      30_000,
+      () => b.tail(),
+    );
+
+    agent = new Service(
+      'agent',
+      path.join(AGENT_DIST, 'main.js'),
+      {
+        ...env,
+        ...agentEnv,
+        FORKDESK_BROKER_URL: baseUrl,
+        FORKDESK_ENROLLMENT_TOKEN: fs.readFileSync(tokenFile, 'utf8').trim(),
+        FORKDESK_API_PORT: String(apiPort),
+        FORKDESK_GATEWAY_PORT: String(gatewayPort),
+        FORKDESK_HEARTBEAT_MS: '1000',
+        // Tests run on TCG (DESIGN.md §2); the auto probe would first wait out a KVM boot.
+        FORKDESK_ACCEL: process.env.FORKDESK_ACCEL ?? 'tcg',
+      },
+      path.join(logDir, 'agent.log'),
+    );
+    const a = agent;
+    const d = db;
+    const logs = (): string => `${a.tail()}\n${b.tail()}`;
+    await waitUntil(
+      'the agent enrolls and its template for the pool is built',
+      async () => {
+        if (a.exited) throw new Error(`the agent exited at start\n${a.tail()}`);
+        const rows = (await d.dataSource.query(
+          `SELECT 1 FROM templates t JOIN agents a ON a.id = t.agent_id
+            WHERE a.state = 'active' AND t.state = 'ready'`,
+        )) as unknown[];
+        return rows.length > 0;
+      },
+      90_000,
+      logs,
+      250,
+    );
+
+    const apiToken = (
+      JSON.parse(fs.readFileSync(path.join(dataDir, 'agent-credentials.json'), 'utf8')) as {
+        apiToken: string;
+      }
+    ).apiToken;
+    const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
+      (await d.dataSource.query(sql, params)) as T[];
+    return {
+      baseUrl,
+      db: d,
+      poolId: pool.id,
+      admin,
+      employee,
+      dataDir,
+      shmDir,
+      logDir,
+      vmDir: (vmId) => path.join(dataDir, 'vms', vmId),
+      guestExec: async (vmId, command, timeoutMs = 10_000) => {
+        const res = await fetch(`http://127.0.0.1:${apiPort}/v1/children/${vmId}/exec`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${apiToken}`,
+            'content-type': 'application/json',
+            connection: 'close',
+          },
+          body: JSON.stringify({ command, timeoutMs }),
+        });
+        const body = await res.text();
+        if (!res.ok) throw new Error(`guest exec ${command[0]}: HTTP ${res.status} ${body}`);
+        return JSON.parse(body) as ExecResult;
+      },
+      query,
+      waitForSpares: (n, timeoutMs) =>
+        waitUntil(
+          `${n} ready spare desktops`,
+          async () => {
+            const [c] = await query<{ ready: number; forking: number }>(
+              `SELECT count(*) FILTER (WHERE state = 'ready')::int AS ready,
+                      count(*) FILTER (WHERE state = 'forking')::int AS forking
+                 FROM desktops WHERE pool_id = $1`,
+              [pool.id],
+            );
+            return c.ready === n && c.forking === 0;
+          },
+          timeoutMs,
+          logs,
+        ),
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
