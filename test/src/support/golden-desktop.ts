@@ -125,13 +125,9 @@ export async function forkDesktop(
   if (persistentDisk) {
     await lab.engine.personalize(rec.id, { userName: who.user, persistentDisk, syncClock: true });
   }
-  const ga = await lab.engine.guest(rec.id);
-  let hook: ForkHookResult;
-  try {
-    hook = await runForkHook(ga, who, 60_000);
-  } finally {
-    ga.close();
-  }
+  // The engine's guest agent connection is shared and stays open for the VM's life: QEMU's
+  // agent socket takes one client, and a reconnect costs a sync round trip.
+  const hook = await runForkHook(await lab.engine.guest(rec.id), who, 60_000);
   const screen = await watch('desktop', 90_000, 50);
   return { id: rec.id, hook, forkToDrawnMs, forkToSessionMs: Date.now() - t0, screen, screenFile };
 }
@@ -142,20 +138,16 @@ export async function sessionFacts(
   id: string,
 ): Promise<{ hostname: string; sessionUser: string; fullName: string; label: string }> {
   const ga = await lab.engine.guest(id);
-  try {
-    const out = await ga.run([
-      'sh',
-      '-c',
-      'hostname; ps -o user= -C openbox | head -1; getent passwd 1000 | cut -d: -f5; ' +
-        'runuser -u "$(id -nu 1000)" -- /usr/local/bin/forkdesk-whoami',
-    ]);
-    const [hostname = '', sessionUser = '', fullName = '', label = ''] = out
-      .split('\n')
-      .map((s) => s.trim());
-    return { hostname, sessionUser, fullName, label };
-  } finally {
-    ga.close();
-  }
+  const out = await ga.run([
+    'sh',
+    '-c',
+    'hostname; ps -o user= -C openbox | head -1; getent passwd 1000 | cut -d: -f5; ' +
+      'runuser -u "$(id -nu 1000)" -- /usr/local/bin/forkdesk-whoami',
+  ]);
+  const [hostname = '', sessionUser = '', fullName = '', label = ''] = out
+    .split('\n')
+    .map((s) => s.trim());
+  return { hostname, sessionUser, fullName, label };
 }
 
 /** The current screen of a child. */
