@@ -117,7 +117,7 @@ export class DesktopsService {
         step.desktop.id,
         { apiUrl: step.apiUrl, apiToken: step.apiToken },
         step.vmId,
-        user.username,
+        user,
       );
       this.events.changed(pool.id); // one spare fewer
     }
@@ -203,7 +203,7 @@ export class DesktopsService {
         poolId: pool.id,
         endpoint: place.endpoint,
         agentTemplateId: place.agentTemplateId,
-        reservedFor: { userId: user.id, username: user.username },
+        reservedFor: { userId: user.id, username: user.username, displayName: user.displayName },
       },
     };
   }

@@ -17,7 +17,7 @@ export interface PendingFork {
   endpoint: AgentEndpoint;
   agentTemplateId: string;
   /** Set when a user waits for this very desktop. */
-  reservedFor?: { userId: string; username: string };
+  reservedFor?: { userId: string; username: string; displayName: string };
 }
 
 /** A POSIX-ish login name for the guest, or nothing when the user name cannot be one. */
@@ -79,7 +79,7 @@ export class ForkService {
     if (assigned === null) {
       await this.agents.destroy(f.endpoint, vmId).catch(() => undefined);
     } else if (assigned && f.reservedFor) {
-      await this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor.username);
+      await this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor);
     }
   }
 
@@ -89,13 +89,19 @@ export class ForkService {
     desktopId: string,
     endpoint: AgentEndpoint,
     vmId: string,
-    username: string,
+    user: { username: string; displayName: string },
   ): Promise<void> {
-    const userName = guestUserName(username);
+    const userName = guestUserName(user.username);
+    // The guest shows the full name; characters a passwd entry cannot hold are left out.
+    const fullName = user.displayName
+      .replace(/[:,\\\n]/g, ' ')
+      .trim()
+      .slice(0, 128);
     const p: Personalization = {
       hostname: `fd-${desktopId.slice(0, 8)}`,
       syncClock: true,
       ...(userName ? { userName } : {}),
+      ...(fullName ? { fullName } : {}),
     };
     const t0 = performance.now();
     try {

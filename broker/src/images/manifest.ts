@@ -69,6 +69,7 @@ export function imageSource(v: VersionFiles): ImageSource {
     disk: v.disk_path,
     append: typeof m.append === 'string' ? m.append : '',
     ...(readyCheck ? { readyCheck } : {}),
+    ...(typeof m.forkHook === 'string' ? { forkHook: m.forkHook } : {}),
     hash: v.recipe_hash ?? String(m.hash ?? ''),
   };
 }

@@ -63,6 +63,11 @@ export interface ImageSource {
   readyCheck?: string[];
   /** Content hash of the build, part of the template key. */
   hash: string;
+  /**
+   * The image's own fork hook (a path in the guest): personalization runs it with the user's
+   * identity instead of the generic steps, so the image starts the user's session itself.
+   */
+  forkHook?: string;
 }
 
 export interface CreateTemplateRequest {
@@ -81,6 +86,8 @@ export interface Personalization {
   hostname?: string;
   /** Shown on the desktop and used as the login name where the image supports it. */
   userName?: string;
+  /** The user's full name, shown on desktops whose image has a fork hook. */
+  fullName?: string;
   /** Path of the user's persistent qcow2 disk on the host; hot-plugged and mounted at the home. */
   persistentDisk?: string;
   /** Set the guest clock from the host's (default true). */

@@ -11,6 +11,7 @@ import {
   TemplateInfo,
   VmShape,
 } from '@forkdesk/agent-contract';
+import { runForkHook } from '../guest/fork-hook';
 import { execFile } from 'child_process';
 import { createHash, randomUUID } from 'crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
@@ -715,6 +716,18 @@ export class ForkEngine implements EnginePort {
   async personalize(id: string, p: Personalization): Promise<void> {
     const vm = this.requireVm(id);
     const ga = await this.guest(id);
+    const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
+    if (hook) {
+      // The image personalizes itself (identity, clock, home disk, then the user's session).
+      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p.persistentDisk) : undefined;
+      await runForkHook(ga, hook, {
+        hostname: p.hostname ?? vm.id,
+        user: p.userName ?? 'user',
+        ...(p.fullName ? { fullName: p.fullName } : {}),
+        ...(disk ? { diskSerial: disk.serial } : {}),
+      });
+      return;
+    }
     if (p.syncClock !== false) await ga.setTime();
     if (p.hostname) await setHostname(ga, p.hostname);
     if (p.userName) await setUser(ga, p.userName);

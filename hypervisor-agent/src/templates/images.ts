@@ -65,6 +65,7 @@ export class ImageStore {
       disk: join(final, 'disk.qcow2'),
       append: src.append,
       readyCheck: src.readyCheck,
+      forkHook: src.forkHook,
       hash: src.hash,
     };
     copyFileSync(src.kernel, join(tmp, 'vmlinuz'));

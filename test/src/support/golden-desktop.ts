@@ -7,11 +7,12 @@ import { loadConfig } from '../../../hypervisor-agent/src/config';
 import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
 import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
 import { buildGoldenImage } from '../../../infra/src/images/golden/build';
+import { FORK_HOOK } from '../../../infra/src/images/golden/recipe';
 import {
   ForkHookResult,
   ForkIdentity,
   runForkHook,
-} from '../../../infra/src/images/golden/fork-hook';
+} from '../../../hypervisor-agent/src/guest/fork-hook';
 import { GoldenManifest } from '../../../infra/src/images/golden/manifest';
 import {
   classifyScreen,
@@ -127,7 +128,7 @@ export async function forkDesktop(
   }
   // The engine's guest agent connection is shared and stays open for the VM's life: QEMU's
   // agent socket takes one client, and a reconnect costs a sync round trip.
-  const hook = await runForkHook(await lab.engine.guest(rec.id), who, 60_000);
+  const hook = await runForkHook(await lab.engine.guest(rec.id), FORK_HOOK, who, 60_000);
   const screen = await watch('desktop', 90_000, 50);
   return { id: rec.id, hook, forkToDrawnMs, forkToSessionMs: Date.now() - t0, screen, screenFile };
 }

@@ -77,6 +77,11 @@ export class ImageSourceDto implements ImageSource {
   @ApiProperty()
   @Matches(/^[A-Za-z0-9]{8,64}$/, { message: 'image.hash must be 8-64 letters or digits' })
   hash!: string;
+
+  @ApiPropertyOptional({ example: '/usr/local/sbin/forkdesk-fork-hook' })
+  @IsOptional()
+  @Matches(ABS_PATH, { message: 'image.forkHook must be an absolute path' })
+  forkHook?: string;
 }
 
 export class CreateTemplateDto implements CreateTemplateRequest {
@@ -140,6 +145,13 @@ export class PersonalizeDto implements Personalization {
     message: 'userName must be a POSIX user name (lower case, at most 32 characters)',
   })
   userName?: string;
+
+  @ApiPropertyOptional({ example: 'Alice Martin' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[^:,\\\n]*$/, { message: "fullName may not contain ':', ',', '\\' or a newline" })
+  fullName?: string;
 
   @ApiPropertyOptional({ example: '/var/lib/forkdesk/homes/alice.qcow2' })
   @IsOptional()

@@ -1,8 +1,10 @@
 import { forkHookCommand, GuestExec, parseForkHookOutput, runForkHook } from './fork-hook';
 
+const HOOK = '/usr/local/sbin/forkdesk-fork-hook';
+
 describe('fork hook command', () => {
   it('passes the identity as arguments, with host entropy', () => {
-    const cmd = forkHookCommand({
+    const cmd = forkHookCommand(HOOK, {
       hostname: 'desk-alice',
       user: 'alice',
       fullName: 'Alice Martin',
@@ -25,16 +27,20 @@ describe('fork hook command', () => {
       '--entropy',
       'ab12',
     ]);
-    expect(forkHookCommand({ hostname: 'h', user: 'u' }).at(-1)).toMatch(/^[0-9a-f]{64}$/);
+    expect(forkHookCommand(HOOK, { hostname: 'h', user: 'u' }).at(-1)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('rejects what the guest would reject', () => {
-    expect(() => forkHookCommand({ hostname: '-bad', user: 'u' })).toThrow(/invalid hostname/);
-    expect(() => forkHookCommand({ hostname: 'h', user: 'Root' })).toThrow(/invalid user name/);
-    expect(() => forkHookCommand({ hostname: 'h', user: 'u', fullName: 'a:b' })).toThrow(
+    expect(() => forkHookCommand(HOOK, { hostname: '-bad', user: 'u' })).toThrow(
+      /invalid hostname/,
+    );
+    expect(() => forkHookCommand(HOOK, { hostname: 'h', user: 'Root' })).toThrow(
+      /invalid user name/,
+    );
+    expect(() => forkHookCommand(HOOK, { hostname: 'h', user: 'u', fullName: 'a:b' })).toThrow(
       /full name/,
     );
-    expect(() => forkHookCommand({ hostname: 'h', user: 'u', diskSerial: 'a b' })).toThrow(
+    expect(() => forkHookCommand(HOOK, { hostname: 'h', user: 'u', diskSerial: 'a b' })).toThrow(
       /disk serial/,
     );
   });
@@ -54,7 +60,7 @@ describe('fork hook command', () => {
           stderr: 'forkdesk-fork-hook: already ran in this VM\n',
         }),
     };
-    await expect(runForkHook(fakeGuest, { hostname: 'h', user: 'u' })).rejects.toThrow(
+    await expect(runForkHook(fakeGuest, HOOK, { hostname: 'h', user: 'u' })).rejects.toThrow(
       'fork hook failed (exit 1): forkdesk-fork-hook: already ran in this VM',
     );
   });

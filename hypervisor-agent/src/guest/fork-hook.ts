@@ -1,8 +1,7 @@
-// The host side of the guest's fork hook (rootfs/usr/local/sbin/forkdesk-fork-hook): its
-// command line (pure, validated the same way the guest validates it) and one call through the
-// guest agent. The agent's GuestAgent fits the GuestExec shape.
+// The host side of an image's fork hook (the golden image's is
+// infra/images/golden/rootfs/usr/local/sbin/forkdesk-fork-hook): its command line (pure,
+// validated the same way the guest validates it) and one call through the guest agent.
 import { randomBytes } from 'crypto';
-import { FORK_HOOK } from './recipe';
 
 export interface ForkIdentity {
   hostname: string;
@@ -36,7 +35,8 @@ export interface ForkHookResult {
 const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 
-export function forkHookCommand(id: ForkIdentity, hook = FORK_HOOK): string[] {
+/** `hook`: the hook's path in the guest, as the image's manifest names it. */
+export function forkHookCommand(hook: string, id: ForkIdentity): string[] {
   if (!HOST_RE.test(id.hostname)) throw new Error(`invalid hostname "${id.hostname}"`);
   if (!USER_RE.test(id.user)) throw new Error(`invalid user name "${id.user}"`);
   if (id.fullName !== undefined && /[:,\\\n]/.test(id.fullName))
@@ -66,10 +66,11 @@ export function parseForkHookOutput(stdout: string): ForkHookResult {
 /** Runs the fork hook in a child; throws with the guest's own message when it fails. */
 export async function runForkHook(
   ga: GuestExec,
+  hook: string,
   id: ForkIdentity,
   timeoutMs = 30_000,
 ): Promise<ForkHookResult> {
-  const r = await ga.exec(forkHookCommand({ epochS: Date.now() / 1000, ...id }), timeoutMs);
+  const r = await ga.exec(forkHookCommand(hook, { epochS: Date.now() / 1000, ...id }), timeoutMs);
   if (r.exitCode !== 0)
     throw new Error(`fork hook failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
   return parseForkHookOutput(r.stdout);
