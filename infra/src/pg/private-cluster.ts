@@ -92,7 +92,9 @@ export class PrivateCluster {
     if (running !== undefined) {
       if (running !== state.port) this.writeState({ ...state, port: running });
       this.say(`private PostgreSQL already running on 127.0.0.1:${running}`);
-      return { ...state, port: running };
+      const current = { ...state, port: running };
+      await this.ensureDatabase(current.database, current);
+      return current;
     }
     const port = await freePort(state.port);
     if (port !== state.port) this.say(`port ${state.port} is in use; PostgreSQL takes ${port}`);
