@@ -55,6 +55,7 @@ describe('buildQemuArgs', () => {
       'VGA,id=vga,addr=01.0',
       'virtio-serial-pci,id=vser0,addr=03.0',
       'virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0',
+      'virtio-tablet-pci,id=tablet0,addr=06.0',
       'virtio-net-pci,netdev=net0,id=nic0,addr=04.0,romfile=',
       'virtio-blk-pci,drive=disk0,id=vda,addr=05.0',
       'vmgenid,id=vmgenid0,guid=8f4f2a56-1111-4222-8333-944455556666',

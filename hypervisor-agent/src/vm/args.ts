@@ -100,6 +100,8 @@ export function buildQemuArgs(spec: VmSpec): string[] {
     '-device', 'virtio-serial-pci,id=vser0,addr=03.0',
     '-chardev', `socket,id=qga0,path=${requirePath('qgaSocket', spec.qgaSocket)},server=on,wait=off`,
     '-device', 'virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0',
+    // An absolute pointer, so the browser's mouse position is the desktop's.
+    '-device', 'virtio-tablet-pci,id=tablet0,addr=06.0',
     '-netdev', 'user,id=net0,restrict=on',
     '-device', 'virtio-net-pci,netdev=net0,id=nic0,addr=04.0,romfile=',
     '-blockdev', `driver=file,filename=${requirePath('disk', spec.disk)},node-name=disk0-file`,
