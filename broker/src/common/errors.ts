@@ -25,6 +25,25 @@ const pgCode = (err: unknown): string | undefined =>
     : undefined;
 
 export const isUniqueViolation = (err: unknown): boolean => pgCode(err) === '23505';
+
+/** Socket errors of a connection to PostgreSQL that went away or never came. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+/** pg's own words for a connection that closed under it or could not be had in time. */
+const CONNECTION_LOST = /^Connection terminated|timeout exceeded when trying to connect/;
+
+/**
+ * The database cannot be reached (down, restarting, network cut): a 503, not a 500. PostgreSQL
+ * says so with SQLSTATE class 08 or 57P01-57P03; pg with a socket error or its own message,
+ * raw from a pool connect or wrapped in a QueryFailedError when a query's connection died.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const cause = err instanceof QueryFailedError ? (err.driverError as unknown) : err;
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (CONNECTION_LOST.test(cause.message)) return true;
+  return typeof code === 'string' && (code.startsWith('08') || /^57P0[123]$/.test(code));
+}
 export const isForeignKeyViolation = (err: unknown): boolean => pgCode(err) === '23503';
 
 /** Runs `fn`; a unique violation becomes a 409 with `message`. */

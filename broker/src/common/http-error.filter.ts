@@ -1,12 +1,20 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { isForeignKeyViolation, isUniqueViolation, RetryLaterException } from './errors';
+import {
+  isDatabaseUnavailable,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  RetryLaterException,
+} from './errors';
+
+/** Retry-After (seconds) when the database is unreachable: a restart takes about this long. */
+const DB_RETRY_AFTER_S = 5;
 
 /**
  * Every error answer as `{statusCode, message, error?}`. Database constraint violations that
- * slipped past a service check become 409; anything unexpected is a logged 500 whose details
- * stay in the log.
+ * slipped past a service check become 409; an unreachable database is a 503 with Retry-After;
+ * anything unexpected is a logged 500 whose details stay in the log.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -30,6 +38,16 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode: 409,
         message: isUniqueViolation(err) ? 'already exists' : 'still in use',
         error: 'Conflict',
+      });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      this.log.warn({ err, method: req.method, url: req.originalUrl }, 'database unavailable');
+      res.setHeader('Retry-After', String(DB_RETRY_AFTER_S));
+      res.status(503).json({
+        statusCode: 503,
+        message: 'the database is unavailable; try again shortly',
+        error: 'Service Unavailable',
       });
       return;
     }

@@ -101,7 +101,14 @@ export async function prepareChild(
       forkMs: 0,
       warm: false,
     };
-    record.cgroup = env.cgroups.place(id, launched.pid, t.shape.memoryMiB + env.cgroupOverheadMiB);
+    // Twice the guest RAM: a guest page the template never touched is a hole in the frozen RAM
+    // file, and the child's first write to it charges this cgroup for a new (zero) page of that
+    // shared file as well as for its private copy. At 1x, a desktop using its RAM is OOM-killed.
+    record.cgroup = env.cgroups.place(
+      id,
+      launched.pid,
+      2 * t.shape.memoryMiB + env.cgroupOverheadMiB,
+    );
     setOomScoreAdj(launched.pid, env.oomScoreAdj);
     saveRecord(record);
     const death = deathOf(launched, paths.qemuLog, `fork of ${id}`);

@@ -37,6 +37,19 @@ export interface StackOptions {
   schedulerTickMs?: number;
   /** Extra environment for the broker and the agent. */
   env?: Record<string, string>;
+  /** The database URL the broker is given, from the test database's (e.g. through a proxy). */
+  brokerDatabaseUrl?: (url: string) => string;
+}
+
+/** A service of the stack that a fault test may kill and start again. */
+export interface StackProcess {
+  readonly pid: number;
+  /** SIGKILL (no shutdown code runs); resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Starts it again with its environment plus `env`; resolves once it serves again. */
+  restart(env?: Record<string, string>): Promise<void>;
+  /** The end of its log, for failure messages. */
+  tail(): string;
 }
 
 export interface Stack {
@@ -48,6 +61,10 @@ export interface Stack {
   dataDir: string;
   shmDir: string;
   logDir: string;
+  broker: StackProcess;
+  agent: StackProcess;
+  /** The agent's HTTP API and the bearer token the broker uses on it. */
+  agentApi: { url: string; token: string };
   /** A VM's directory on the agent (qmp.sock, vnc.sock, ...). */
   vmDir(vmId: string): string;
   /** Runs a program in a VM through the agent's API (guest agent); throws on HTTP errors. */
@@ -96,29 +113,41 @@ function runNode(
   });
 }
 
-/** A service process whose output goes to a log file; `exited` tells a crash at start. */
+/**
+ * A service process whose output goes to a log file; `exited` tells a crash at start. It can
+ * be killed and started again (same script and environment); its log is appended to.
+ */
 class Service {
-  readonly proc: ChildProcess;
-  private readonly log: fs.WriteStream;
+  private current!: ChildProcess;
+  private log!: fs.WriteStream;
 
   constructor(
     readonly name: string,
-    script: string,
-    env: NodeJS.ProcessEnv,
+    private readonly script: string,
+    private readonly env: NodeJS.ProcessEnv,
     readonly logFile: string,
   ) {
-    this.log = fs.createWriteStream(logFile);
-    this.proc = spawn(process.execPath, [script], {
+    fs.writeFileSync(logFile, '');
+    this.spawn(env);
+  }
+
+  private spawn(env: NodeJS.ProcessEnv): void {
+    this.log = fs.createWriteStream(this.logFile, { flags: 'a' });
+    this.current = spawn(process.execPath, [this.script], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.proc.stdout?.pipe(this.log, { end: false });
-    this.proc.stderr?.pipe(this.log, { end: false });
+    this.current.stdout?.pipe(this.log, { end: false });
+    this.current.stderr?.pipe(this.log, { end: false });
+  }
+
+  get pid(): number {
+    return this.current.pid ?? -1;
   }
 
   get exited(): boolean {
-    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+    return this.current.exitCode !== null || this.current.signalCode !== null;
   }
 
   tail(bytes = 3000): string {
@@ -130,18 +159,25 @@ class Service {
     }
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /** Starts the process again (after it ended) with its environment plus `env`. */
+  restart(env: Record<string, string> = {}): void {
+    if (!this.exited) throw new Error(`${this.name} still runs (pid ${this.pid})`);
+    this.spawn({ ...this.env, ...env });
+  }
+
+  /** `signal` (SIGTERM: SIGKILL after `graceMs`); resolves once it is gone and its log closed. */
+  async stop(graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = this.current;
     if (!this.exited) {
-      const gone = new Promise<void>((r) => this.proc.once('exit', () => r()));
-      this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+      const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
       await gone;
       clearTimeout(timer);
     }
-    this.proc.stdout?.destroy();
-    this.proc.stderr?.destroy();
-    await new Promise<void>((r) => this.log.end(() => r()));
+    proc.stdout?.destroy();
+    proc.stderr?.destroy();
+    if (!this.log.writableEnded) await new Promise<void>((r) => this.log.end(() => r()));
   }
 }
 
@@ -264,6 +300,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       path.join(BROKER_DIST, 'main.js'),
       {
         ...env,
+        DATABASE_URL: o.brokerDatabaseUrl ? o.brokerDatabaseUrl(db.url) : db.url,
         FORKDESK_BROKER_HOST: '127.0.0.1',
         FORKDESK_BROKER_PORT: String(brokerPort),
         FORKDESK_PORTAL_DIR: PORTAL_DIST,
@@ -274,15 +311,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       path.join(logDir, 'broker.log'),
     );
     const b = broker;
-    await waitUntil(
-      'the broker answers /health',
-      async () => {
-        if (b.exited) throw new Error(`the broker exited at start\n${b.tail()}`);
-        return healthy(baseUrl);
-      },
-      30_000,
-      () => b.tail(),
-    );
+    const brokerServes = (): Promise<void> =>
+      waitUntil(
+        'the broker answers /health',
+        async () => {
+          if (b.exited) throw new Error(`the broker exited at start\n${b.tail()}`);
+          return healthy(baseUrl);
+        },
+        30_000,
+        () => b.tail(),
+      );
+    await brokerServes();
 
     agent = new Service(
       'agent',
@@ -303,10 +342,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const a = agent;
     const d = db;
     const logs = (): string => `${a.tail()}\n${b.tail()}`;
+    const heartbeatSince = async (t: Date): Promise<boolean> => {
+      if (a.exited) throw new Error(`the agent exited at start\n${a.tail()}`);
+      const rows = (await d.dataSource.query(
+        `SELECT 1 FROM agents WHERE state = 'active' AND last_heartbeat_at > $1`,
+        [t],
+      )) as unknown[];
+      return rows.length > 0;
+    };
     await waitUntil(
       'the agent enrolls and its template for the pool is built',
       async () => {
-        if (a.exited) throw new Error(`the agent exited at start\n${a.tail()}`);
+        if (!(await heartbeatSince(new Date(0)))) return false;
         const rows = (await d.dataSource.query(
           `SELECT 1 FROM templates t JOIN agents a ON a.id = t.agent_id
             WHERE a.state = 'active' AND t.state = 'ready'`,
@@ -325,6 +372,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ).apiToken;
     const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
       (await d.dataSource.query(sql, params)) as T[];
+    const handle = (svc: Service, serves: () => Promise<void>): StackProcess => ({
+      get pid() {
+        return svc.pid;
+      },
+      kill: () => svc.stop(0, 'SIGKILL'),
+      restart: async (extra) => {
+        svc.restart(extra);
+        await serves();
+      },
+      tail: () => svc.tail(),
+    });
+    const agentUrl = `http://127.0.0.1:${apiPort}`;
     return {
       baseUrl,
       db: d,
@@ -334,9 +393,21 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       dataDir,
       shmDir,
       logDir,
+      broker: handle(b, brokerServes),
+      // Serving again: it re-adopted its VMs and the broker has heard from it since the start.
+      agent: handle(a, () => {
+        const since = new Date();
+        return waitUntil(
+          'the restarted agent heartbeats',
+          () => heartbeatSince(since),
+          30_000,
+          logs,
+        );
+      }),
+      agentApi: { url: agentUrl, token: apiToken },
       vmDir: (vmId) => path.join(dataDir, 'vms', vmId),
       guestExec: async (vmId, command, timeoutMs = 10_000) => {
-        const res = await fetch(`http://127.0.0.1:${apiPort}/v1/children/${vmId}/exec`, {
+        const res = await fetch(`${agentUrl}/v1/children/${vmId}/exec`, {
           method: 'POST',
           headers: {
             authorization: `Bearer ${apiToken}`,

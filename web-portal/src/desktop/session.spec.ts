@@ -10,6 +10,7 @@ const fake = {
 
 class FakeTunnel {
   onerror: ((s: { code: number }) => void) | null = null;
+  onstatechange: ((s: number) => void) | null = null;
   constructor(readonly url: string) {
     fake.tunnels.push(this);
   }
@@ -139,6 +140,21 @@ describe('display session', () => {
     expect(fake.clients[1].connectData).toMatch(/^token=t2&/);
     fake.clients[1].onstatechange?.(3);
     expect(phases.at(-1)?.[0]).toBe('connected');
+    s.close();
+  });
+
+  it('reconnects when the socket closes without the client noticing (agent or broker died)', async () => {
+    jest.useFakeTimers();
+    const { s, phases } = setup();
+    s.start();
+    await flush();
+    fake.clients[0].onstatechange?.(3);
+    fake.tunnels[0].onstatechange?.(2); // Guacamole.Tunnel.State.CLOSED
+    expect(phases.at(-1)?.[0]).toBe('reconnecting');
+    fake.clients[0].onstatechange?.(5); // a late disconnect is not a second drop
+    jest.advanceTimersByTime(1000);
+    await flush();
+    expect(fake.clients).toHaveLength(2);
     s.close();
   });
 

@@ -27,6 +27,8 @@ export interface SessionOptions {
 
 const CONNECTED = 3;
 const DISCONNECTED = 5;
+/** Guacamole.Tunnel.State.CLOSED */
+const TUNNEL_CLOSED = 2;
 
 export class DisplaySession {
   private client: Guacamole.Client | null = null;
@@ -104,6 +106,11 @@ export class DisplaySession {
     display.onresize = () => this.rescale();
     tunnel.onerror = (status) => {
       this.lastStatus = status.code;
+    };
+    // guacamole-common-js does not always report a closed socket as a client disconnect
+    // (an agent or broker that died): treat the tunnel closing as the drop it is.
+    tunnel.onstatechange = (state) => {
+      if (state === TUNNEL_CLOSED && client === this.client && !this.closed) this.dropped(client);
     };
     client.onerror = (status) => {
       this.lastStatus = status.code;
