@@ -16,6 +16,7 @@ module.exports = (name) => ({
     '^@forkdesk/agent-contract$': path.join(__dirname, 'hypervisor-agent/contract/src/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFiles: [path.join(__dirname, 'infra/bootstrap/jest-setup.js')],
   reporters: [
     'default',
     [path.join(__dirname, 'infra/bootstrap/jest-results-reporter.js'), { name }],

@@ -12,7 +12,8 @@ export class Progress {
   ) {}
 
   static forImage(name: string, total: number): Progress {
-    return new Progress(pino({ name: `image:${name}` }, pino.destination(2)), total);
+    const level = process.env.FORKDESK_LOG_LEVEL || 'info';
+    return new Progress(pino({ name: `image:${name}`, level }, pino.destination(2)), total);
   }
 
   elapsedS(): number {

@@ -36,7 +36,10 @@ export interface TinyImageOptions {
   diskMiB?: number;
 }
 
-const log = pino({ name: 'tiny-image' }, pino.destination(2));
+const log = pino(
+  { name: 'tiny-image', level: process.env.FORKDESK_LOG_LEVEL || 'info' },
+  pino.destination(2),
+);
 
 /** Modules the init loads, dependencies resolved from modules.dep. */
 const WANTED_MODULES = ['virtio_pci', 'virtio_console', 'virtio_blk', 'crc32c_generic', 'ext4'];
