@@ -23,6 +23,7 @@ import {
   readCanvas,
   screendump,
   signIn,
+  startConsoleReader,
   type Agreement,
   type Browser,
 } from './desktop-page';
@@ -181,23 +182,8 @@ describe('an admin publishes a new image version and shadows a live desktop', ()
     // Forked from the version just published.
     expect(version).toBe(v2Id);
 
-    // A reader on the VGA console: the guest kernel would echo any key the VM receives.
-    const ready = '/run/e2e-reader-ready';
-    const reader =
-      `exec </dev/tty1 >/dev/tty1 2>&1; touch ${ready}; ` +
-      `while read -r line; do echo "$line" > ${TYPED_FILE}; done`;
-    const started = await stack.guestExec(vmId, [
-      '/bin/sh',
-      '-c',
-      `setsid /bin/sh -c '${reader}' </dev/null >/dev/null 2>&1 &`,
-    ]);
-    expect(started.exitCode).toBe(0);
-    await waitUntil(
-      'the console reader runs',
-      async () =>
-        (await stack.guestExec(vmId, ['/bin/sh', '-c', `test -e ${ready}`])).exitCode === 0,
-      10_000,
-    );
+    // A reader on the VGA console: it records any line the VM receives from the keyboard.
+    await startConsoleReader(stack, vmId, TYPED_FILE, false);
 
     await page.goto(`${stack.baseUrl}/#/admin/sessions`);
     const session = page.getByRole('row').filter({ hasText: stack.employee.username });

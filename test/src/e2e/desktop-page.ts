@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../support/chromium';
 import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
 import { parsePpm, type RgbImage } from '../../../hypervisor-agent/src/gateway/testkit/ppm';
-import type { Credentials } from '../support/stack';
+import { waitUntil, type Credentials, type Stack } from '../support/stack';
 
 export interface Browser {
   ctx: BrowserContext;
@@ -133,4 +133,33 @@ export function agreement(canvas: RgbImage, vm: RgbImage): Agreement {
     if (a && b) both++;
   }
   return { vmLit, canvasLit, agree: either === 0 ? 0 : both / either };
+}
+
+/**
+ * Starts a reader on the VM's VGA console (tty1), as a desktop's terminal would read keys: each
+ * line it receives goes to `typedFile`, and with `echo` also back onto the screen.
+ */
+export async function startConsoleReader(
+  stack: Stack,
+  vmId: string,
+  typedFile: string,
+  echo: boolean,
+): Promise<void> {
+  const ready = '/run/e2e-reader-ready';
+  const show = echo ? '; echo "typed: $line"' : '';
+  const reader =
+    `exec </dev/tty1 >/dev/tty1 2>&1; touch ${ready}; ` +
+    `while read -r line; do echo "$line" > ${typedFile}${show}; done`;
+  // In the background, so the exec returns at once.
+  const started = await stack.guestExec(vmId, [
+    '/bin/sh',
+    '-c',
+    `setsid /bin/sh -c '${reader}' </dev/null >/dev/null 2>&1 &`,
+  ]);
+  if (started.exitCode !== 0) throw new Error(`console reader did not start: ${started.stderr}`);
+  await waitUntil(
+    'the console reader runs',
+    async () => (await stack.guestExec(vmId, ['/bin/sh', '-c', `test -e ${ready}`])).exitCode === 0,
+    10_000,
+  );
 }

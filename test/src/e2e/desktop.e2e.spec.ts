@@ -22,6 +22,7 @@ import {
   readCanvas,
   screendump,
   signIn,
+  startConsoleReader,
   type Agreement,
   type Browser,
 } from './desktop-page';
@@ -118,23 +119,7 @@ describe('an employee opens, uses and logs off a forked desktop', () => {
   });
 
   it('types on the page and the keys reach the VM and show on its screen', async () => {
-    const ready = '/run/e2e-reader-ready';
-    // A reader on the VGA console, started in the background so the exec returns at once.
-    const reader =
-      `exec </dev/tty1 >/dev/tty1 2>&1; touch ${ready}; ` +
-      `while read -r line; do echo "$line" > /run/e2e-typed; echo "typed: $line"; done`;
-    const started = await stack.guestExec(vmId, [
-      '/bin/sh',
-      '-c',
-      `setsid /bin/sh -c '${reader}' </dev/null >/dev/null 2>&1 &`,
-    ]);
-    expect(started.exitCode).toBe(0);
-    await waitUntil(
-      'the console reader runs',
-      async () =>
-        (await stack.guestExec(vmId, ['/bin/sh', '-c', `test -e ${ready}`])).exitCode === 0,
-      10_000,
-    );
+    await startConsoleReader(stack, vmId, '/run/e2e-typed', true);
 
     const vm = await screendump(stack.vmDir(vmId));
     const before = await readCanvas(page, vm.width, vm.height);
