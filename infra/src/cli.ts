@@ -25,10 +25,19 @@ const USAGE = `usage: forkdesk-infra <command>
   port <preferred>                    print the preferred port when free, else the next free one
   service-dir                         print where service-owned files of this checkout live`;
 
-async function databaseUrl(cluster: PrivateCluster): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const state = await cluster.start();
-  return cluster.url(state);
+/** Runs `fn` on DATABASE_URL, or on the private cluster (started when needed). */
+async function withDatabase<T>(
+  cluster: PrivateCluster,
+  fn: (ds: ReturnType<typeof createDataSource>) => Promise<T>,
+): Promise<T> {
+  const url = process.env.DATABASE_URL ?? cluster.url(await cluster.start());
+  const ds = createDataSource({ url, poolSize: 2 });
+  await ds.initialize();
+  try {
+    return await fn(ds);
+  } finally {
+    await ds.destroy();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -84,34 +93,24 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'db migrate': {
-      const ds = createDataSource({ url: await databaseUrl(cluster), poolSize: 2 });
-      await ds.initialize();
-      try {
-        const applied = await ds.runMigrations({ transaction: 'each' });
-        say(
-          applied.length
-            ? `applied migrations: ${applied.map((m) => m.name).join(', ')}`
-            : 'database schema is up to date',
-        );
-      } finally {
-        await ds.destroy();
-      }
+      const applied = await withDatabase(cluster, (ds) =>
+        ds.runMigrations({ transaction: 'each' }),
+      );
+      say(
+        applied.length
+          ? `applied migrations: ${applied.map((m) => m.name).join(', ')}`
+          : 'database schema is up to date',
+      );
       return 0;
     }
     case 'db seed': {
-      const ds = createDataSource({ url: await databaseUrl(cluster), poolSize: 2 });
-      await ds.initialize();
-      try {
-        const admin = await seedFirstAdmin(ds);
-        if (admin) {
-          process.stdout.write(
-            `\n  First admin created — this password is shown only once:\n    user: ${admin.username}\n    password: ${admin.password}\n\n`,
-          );
-        } else {
-          say('an admin exists already (its password was printed at the first start)');
-        }
-      } finally {
-        await ds.destroy();
+      const admin = await withDatabase(cluster, (ds) => seedFirstAdmin(ds));
+      if (admin) {
+        process.stdout.write(
+          `\n  First admin created — this password is shown only once:\n    user: ${admin.username}\n    password: ${admin.password}\n\n`,
+        );
+      } else {
+        say('an admin exists already (its password was printed at the first start)');
       }
       return 0;
     }
