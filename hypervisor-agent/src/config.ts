@@ -93,6 +93,8 @@ export interface ApiConfig {
   /** The display gateway (guacd's protocol): where guacamole-lite in the broker connects. */
   gatewayHost: string;
   gatewayPort: number;
+  /** After a keystroke or pointer event, keep QEMU's VNC refresh fast this long (ms; 0: off). */
+  gatewayInputBoostMs: number;
 }
 
 export const DEFAULT_API_PORT = 7450;
@@ -160,6 +162,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     heartbeatMs: int('FORKDESK_HEARTBEAT_MS', 10_000, 1_000, 3_600_000),
     gatewayHost: nonEmpty('FORKDESK_GATEWAY_HOST') ?? '127.0.0.1',
     gatewayPort: int('FORKDESK_GATEWAY_PORT', DEFAULT_GATEWAY_PORT, 0, 65535),
+    gatewayInputBoostMs: int('FORKDESK_GATEWAY_INPUT_BOOST_MS', 250, 0, 5000),
   };
 }
 

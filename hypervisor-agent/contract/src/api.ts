@@ -68,6 +68,11 @@ export interface ImageSource {
    * identity instead of the generic steps, so the image starts the user's session itself.
    */
   forkHook?: string;
+  /**
+   * Guest program that sets the desktop's resolution, run as `<resizeHook> WIDTH HEIGHT` when
+   * the browser's viewport changes (QEMU's std VGA cannot be resized from the VNC side).
+   */
+  resizeHook?: string;
 }
 
 export interface CreateTemplateRequest {

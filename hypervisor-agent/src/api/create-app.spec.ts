@@ -100,9 +100,10 @@ class FakeEngine implements EnginePort {
     this.takeFailure();
     this.children.delete(id);
   }
-  async personalize(_id: string, p: Personalization): Promise<void> {
+  async personalize(_id: string, p: Personalization): Promise<undefined> {
     this.takeFailure();
     this.personalized.push(p);
+    return undefined;
   }
   async exec(_id: string, req: ExecRequest): Promise<ExecResult> {
     this.takeFailure();

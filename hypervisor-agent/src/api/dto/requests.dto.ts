@@ -82,6 +82,11 @@ export class ImageSourceDto implements ImageSource {
   @IsOptional()
   @Matches(ABS_PATH, { message: 'image.forkHook must be an absolute path' })
   forkHook?: string;
+
+  @ApiPropertyOptional({ example: '/usr/local/sbin/forkdesk-resize' })
+  @IsOptional()
+  @Matches(ABS_PATH, { message: 'image.resizeHook must be an absolute path' })
+  resizeHook?: string;
 }
 
 export class CreateTemplateDto implements CreateTemplateRequest {
