@@ -35,8 +35,16 @@ export class FakeAgentClient implements AgentClient {
     };
   }
 
-  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+  /** Fork calls received, with their idempotency keys. */
+  readonly forkKeys: (string | undefined)[] = [];
+  private readonly byKey = new Map<string, ChildInfo>();
+
+  async fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo> {
+    this.forkKeys.push(idempotencyKey);
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
+    // Like the agent: a retried key answers the first child.
+    const again = idempotencyKey ? this.byKey.get(idempotencyKey) : undefined;
+    if (again) return again;
     const id = `vm-${++this.n}`;
     const child = {
       id,
@@ -50,6 +58,7 @@ export class FakeAgentClient implements AgentClient {
       agent: a.apiUrl,
     };
     this.children.set(id, child);
+    if (idempotencyKey) this.byKey.set(idempotencyKey, child);
     return child;
   }
 
