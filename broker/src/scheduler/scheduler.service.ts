@@ -126,12 +126,15 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
    * The disconnect timeout: desktops whose owner is disconnected (or never connected since
    * assignment) for longer than their pool's timeout are logged off; the pool's assignment
    * mode decides what logoff does (floating: destroyed and refilled; dedicated: kept).
+   * Desktops kept for their users go too once their pool turned floating.
    */
   private async disconnectLogoffs(): Promise<void> {
     const due = (await this.ds.query(
       `SELECT d.id FROM desktops d JOIN pools p ON p.id = d.pool_id
         WHERE d.state IN ('assigned', 'in_use') AND p.idle_timeout_min > 0
-          AND (d.session_state IS NULL OR d.session_state = 'disconnected')
+          AND (d.session_state IS NULL OR d.session_state = 'disconnected'
+               -- kept while the pool was dedicated; it is floating now
+               OR (d.session_state = 'logged_off' AND p.assignment_mode = 'floating'))
           AND COALESCE(d.disconnected_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)`,
       [this.clock.now()],
     )) as { id: string }[];

@@ -40,19 +40,21 @@ describe('LeaseWatchdog', () => {
     expect(w.expiry('a')).toBeUndefined();
   });
 
-  it('keeps a child whose lease the broker renews, and ignores renewals of unleased children', async () => {
+  it('keeps a child whose lease the broker renews; takes up leases it did not know (restart)', async () => {
     const engine = new FakeEngine();
-    engine.alive.add('a').add('free');
+    engine.alive.add('a').add('adopted').add('free');
     const w = new LeaseWatchdog(engine, log, clock);
     w.grant('a', iso(now + 5_000));
     now += 4_000;
     w.renew([
       { vmId: 'a', expiresAt: iso(now + 5_000) },
-      { vmId: 'free', expiresAt: iso(now - 1) },
+      { vmId: 'adopted', expiresAt: iso(now - 1) },
+      { vmId: 'gone', expiresAt: iso(now + 5_000) },
     ]);
+    expect(w.expiry('gone')).toBeUndefined();
+    expect(await w.check()).toEqual(['adopted']);
     now += 4_000;
     expect(await w.check()).toEqual([]);
-    expect(w.expiry('free')).toBeUndefined();
     now += 2_000;
     expect(await w.check()).toEqual(['a']);
     expect([...engine.alive]).toEqual(['free']);

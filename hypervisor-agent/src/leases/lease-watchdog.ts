@@ -29,11 +29,14 @@ export class LeaseWatchdog {
     this.leases.set(vmId, t);
   }
 
-  /** The broker's renewals (heartbeat reply); only children that hold a lease are moved on. */
+  /**
+   * The broker's word on every lease this host's children hold (heartbeat reply), lapsed
+   * ones included: a restarted agent, which lost its own list, takes them up again.
+   */
   renew(renewals: readonly LeaseRenewal[]): void {
     for (const r of renewals) {
       const t = Date.parse(r.expiresAt);
-      if (this.leases.has(r.vmId) && !Number.isNaN(t)) this.leases.set(r.vmId, t);
+      if (!Number.isNaN(t) && this.engine.getChild(r.vmId)) this.leases.set(r.vmId, t);
     }
   }
 
