@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Personalization } from '@forkdesk/agent-contract';
+import type { ChildInfo, Personalization } from '@forkdesk/agent-contract';
 import { DesktopState as S } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { AGENT_CLIENT, type AgentClient, type AgentEndpoint } from '../agents/agent-client';
+import {
+  AGENT_CLIENT,
+  AgentCallError,
+  type AgentClient,
+  type AgentEndpoint,
+} from '../agents/agent-client';
 import { type Actor, SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
 import { BrokerMetrics } from '../health/metrics';
@@ -50,8 +55,7 @@ export class ForkService {
     const t0 = performance.now();
     let vmId: string;
     try {
-      // The desktop id is the fork's idempotency key: a retried request forks nothing more.
-      vmId = (await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId)).id;
+      vmId = (await this.forkOnce(f)).id;
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'true' }, (performance.now() - t0) / 1000);
     } catch (err) {
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'false' }, (performance.now() - t0) / 1000);
@@ -85,6 +89,20 @@ export class ForkService {
       await this.agents.destroy(f.endpoint, vmId).catch(() => undefined);
     } else if (assigned && f.reservedFor) {
       await this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor);
+    }
+  }
+
+  /**
+   * The desktop id is the fork's idempotency key: when the answer is lost (agent unreachable
+   * or too slow), the request is sent once more and the agent answers the child it made.
+   */
+  private async forkOnce(f: PendingFork): Promise<ChildInfo> {
+    try {
+      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId);
+    } catch (err) {
+      if (!(err instanceof AgentCallError) || err.status !== 0) throw err;
+      this.log.warn({ err, desktop: f.desktopId }, 'fork answer lost; asking again');
+      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId);
     }
   }
 

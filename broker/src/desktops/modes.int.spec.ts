@@ -152,6 +152,44 @@ describe('assignment modes, session states and home disk leases (real PostgreSQL
     );
   });
 
+  it('takes assignment mode and persistent home in the pools API (400 on bad values)', async () => {
+    const fx = await pool({});
+    const admin = (await createUsers(db.dataSource, ['pools-admin'], UserRole.Admin))[0];
+    const a = await HttpSession.login(broker.url, admin.username, PASSWORD);
+    const bad = await a.post('/api/admin/pools', {
+      name: 'bad-mode',
+      imageId: fx.image.id,
+      assignmentMode: 'sticky',
+      persistentHome: 'yes',
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/assignmentMode/);
+    expect(JSON.stringify(bad.body)).toMatch(/persistentHome/);
+    const made = await a.post('/api/admin/pools', {
+      name: 'dedicated-homes',
+      imageId: fx.image.id,
+      assignmentMode: 'dedicated',
+      persistentHome: true,
+      idleTimeoutMin: 30,
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({
+      assignmentMode: 'dedicated',
+      persistentHome: true,
+      idleTimeoutMin: 30,
+    });
+    const patched = await a.patch(`/api/admin/pools/${made.body.id}`, {
+      assignmentMode: 'floating',
+    });
+    expect(patched.body).toMatchObject({ assignmentMode: 'floating', persistentHome: true });
+    const doc = (await request(broker.url).get('/api/docs-json')).body as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.components.schemas.CreatePoolDto.properties)).toEqual(
+      expect.arrayContaining(['assignmentMode', 'persistentHome', 'idleTimeoutMin']),
+    );
+  });
+
   it('floating: a closed tunnel disconnects, a reconnect within the timeout gets the same desktop', async () => {
     const fx = await pool({ idleTimeoutMin: 30, minSpare: 1 });
     await tick();
@@ -230,19 +268,16 @@ describe('assignment modes, session states and home disk leases (real PostgreSQL
     expect((await row(d.id)).state).toBe(DesktopState.InUse);
   });
 
-  it('carries the desktop id as the fork idempotency key', async () => {
+  it('forks with the desktop id as idempotency key: a lost answer is asked again, one VM', async () => {
     const fx = await pool({ minSpare: 0 });
     const s = await login(3);
+    const before = fake.children.size;
+    fake.loseNextForkAnswer = true;
     const d = (await s.post(`/api/my/pools/${fx.pool.id}/open`)).body.desktop;
-    expect(fake.forkKeys).toContain(d.id);
-    const vm = (await row(d.id)).vm_id!;
-    // The agent's answer to a retry of the same key is the same child (see ForkKeys).
-    const retry = await fake.fork(
-      { apiUrl: fx.agent.apiUrl!, apiToken: fx.agent.apiToken! },
-      'tpl',
-      d.id,
-    );
-    expect(retry.id).toBe(vm);
+    expect(d.state).toBe(DesktopState.Assigned);
+    expect(fake.forkKeys.filter((k) => k === d.id)).toHaveLength(2);
+    expect(fake.children.size).toBe(before + 1);
+    expect(fake.children.has((await row(d.id)).vm_id!)).toBe(true);
   });
 
   describe('home disk leases', () => {

@@ -18,6 +18,8 @@ export class FakeAgentClient implements AgentClient {
   readonly templates: CreateTemplateRequest[] = [];
   /** Set to make the next forks fail. */
   failForks = false;
+  /** Set to make the next fork happen but its answer be lost (status 0, as a timeout). */
+  loseNextForkAnswer = false;
   private n = 0;
 
   async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
@@ -59,6 +61,10 @@ export class FakeAgentClient implements AgentClient {
     };
     this.children.set(id, child);
     if (idempotencyKey) this.byKey.set(idempotencyKey, child);
+    if (this.loseNextForkAnswer) {
+      this.loseNextForkAnswer = false;
+      throw new AgentCallError(0, 'fake: the answer was lost');
+    }
     return child;
   }
 
