@@ -2,6 +2,7 @@ import {
   AGENT_ROUTES,
   type ChildInfo,
   type CreateTemplateRequest,
+  type ForkRequest,
   type ForkResponse,
   type HostCapacity,
   type Personalization,
@@ -28,8 +29,8 @@ export class AgentCallError extends Error {
 export interface AgentClient {
   /** Builds (boot, freeze) or returns the template for an image version and shape. */
   ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
-  /** Forks one child of a ready template. */
-  fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo>;
+  /** Forks one child of a ready template; a retry with the same key gets the same child. */
+  fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo>;
   /** Stops a child and deletes its delta; an unknown child counts as gone. */
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
   personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
@@ -92,11 +93,13 @@ export class HttpAgentClient implements AgentClient {
     return t;
   }
 
-  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
-    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, {
+  async fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo> {
+    const req: ForkRequest = {
       templateId,
       count: 1,
-    });
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+    };
+    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, req);
     const child = r?.children[0];
     if (!child) throw new AgentCallError(502, 'agent answered a fork with no child');
     return child;

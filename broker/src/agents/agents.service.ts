@@ -5,7 +5,12 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { newDisplayKey, type EnrollmentResponse, type Heartbeat } from '@forkdesk/agent-contract';
+import {
+  newDisplayKey,
+  type EnrollmentResponse,
+  type Heartbeat,
+  type HeartbeatReply,
+} from '@forkdesk/agent-contract';
 import { Agent, AgentState, DesktopState as S } from '@forkdesk/db';
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import type { Logger } from 'pino';
@@ -16,6 +21,7 @@ import { isUniqueViolation } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DiskLeases } from '../desktops/disk-leases';
 import { parseAgentImageKey } from '../images/manifest';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
@@ -40,6 +46,7 @@ export class AgentsService {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly states: DesktopStateMachine,
+    private readonly leases: DiskLeases,
     @Inject(AGENT_CLIENT) private readonly client: AgentClient,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
@@ -130,9 +137,9 @@ export class AgentsService {
   }
 
   /** What the agent really runs becomes the truth: capacity, templates, desktops. */
-  async heartbeat(agent: Agent, hb: Heartbeat): Promise<{ orphans: number; lost: number }> {
+  async heartbeat(agent: Agent, hb: Heartbeat): Promise<HeartbeatReply> {
     const actor = agentActor(agent);
-    const { orphans, lost } = await this.ds.transaction(async (tx) => {
+    const { orphans, lost, leases } = await this.ds.transaction(async (tx) => {
       const before = await tx.findOneOrFail(Agent, {
         where: { id: agent.id },
         lock: { mode: 'pessimistic_write' },
@@ -158,10 +165,12 @@ export class AgentsService {
         });
       }
       await this.syncTemplates(tx, agent.id, hb);
-      return this.syncDesktops(tx, agent.id, hb, actor);
+      const synced = await this.syncDesktops(tx, agent.id, hb, actor);
+      const running = hb.vms.filter((v) => v.state !== 'dead').map((v) => v.id);
+      return { ...synced, leases: await this.leases.renew(tx, agent.id, running) };
     });
     for (const vmId of orphans) void this.destroyOrphan(agent, vmId);
-    return { orphans: orphans.length, lost };
+    return { orphans: orphans.length, lost, leases };
   }
 
   private async syncTemplates(tx: EntityManager, agentId: string, hb: Heartbeat): Promise<void> {

@@ -18,6 +18,8 @@ export class FakeAgentClient implements AgentClient {
   readonly templates: CreateTemplateRequest[] = [];
   /** Set to make the next forks fail. */
   failForks = false;
+  /** Set to make the next fork happen but its answer be lost (status 0, as a timeout). */
+  loseNextForkAnswer = false;
   private n = 0;
 
   async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
@@ -35,8 +37,16 @@ export class FakeAgentClient implements AgentClient {
     };
   }
 
-  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+  /** Fork calls received, with their idempotency keys. */
+  readonly forkKeys: (string | undefined)[] = [];
+  private readonly byKey = new Map<string, ChildInfo>();
+
+  async fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo> {
+    this.forkKeys.push(idempotencyKey);
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
+    // Like the agent: a retried key answers the first child.
+    const again = idempotencyKey ? this.byKey.get(idempotencyKey) : undefined;
+    if (again) return again;
     const id = `vm-${++this.n}`;
     const child = {
       id,
@@ -50,6 +60,11 @@ export class FakeAgentClient implements AgentClient {
       agent: a.apiUrl,
     };
     this.children.set(id, child);
+    if (idempotencyKey) this.byKey.set(idempotencyKey, child);
+    if (this.loseNextForkAnswer) {
+      this.loseNextForkAnswer = false;
+      throw new AgentCallError(0, 'fake: the answer was lost');
+    }
     return child;
   }
 

@@ -9,9 +9,13 @@ import type { AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { HeartbeatSender } from '../enrollment/heartbeat';
+import { fencedEngine, LeaseWatchdog } from '../leases/lease-watchdog';
 import { endpointPath, httpUrl, isWildcard, type AgentEndpoint, type ApiConfig } from '../config';
 import { createAgentApp } from './create-app';
 import { AGENT_VERSION } from './version';
+
+/** How often lapsed disk leases are looked for (leases last tens of seconds). */
+const LEASE_CHECK_MS = 1000;
 
 export interface AgentServerOptions {
   engine: EnginePort;
@@ -32,8 +36,9 @@ export interface AgentServer {
 
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const { config, engine, log, credentials } = opts;
+  const watchdog = new LeaseWatchdog(engine, log.child({ component: 'leases' }));
   const app = await createAgentApp({
-    engine,
+    engine: fencedEngine(engine, watchdog),
     apiToken: credentials.apiToken,
     identity: { agentId: credentials.agentId, agentVersion: AGENT_VERSION, startedAt: Date.now() },
     log,
@@ -60,9 +65,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         AGENT_VERSION,
         config.heartbeatMs,
         log,
+        (reply) => watchdog.renew(reply.leases),
       )
     : undefined;
   heartbeat?.start();
+  watchdog.start(LEASE_CHECK_MS);
 
   return {
     url,
@@ -70,6 +77,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     app,
     async close() {
       await heartbeat?.stop();
+      await watchdog.stop();
       await app.close();
       await fs.rm(endpointPath(config.dataDir), { force: true });
     },

@@ -6,11 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { ChildInfo, HostCapacity, TemplateInfo } from '@forkdesk/agent-contract';
+import type {
+  ChildInfo,
+  HeartbeatReply,
+  HostCapacity,
+  TemplateInfo,
+} from '@forkdesk/agent-contract';
 import pino from 'pino';
 import { credentialsPath, loadApiConfig, type ApiConfig } from '../config';
 import { readCredentials, writeCredentials } from './credentials-store';
-import { HeartbeatSender, type EngineInventory } from './heartbeat';
+import { HeartbeatSender, parseReply, type EngineInventory } from './heartbeat';
 import { resolveCredentials } from './resolve-credentials';
 
 const log = pino({ level: 'silent' });
@@ -199,5 +204,19 @@ describe('HeartbeatSender', () => {
     expect(await sender.sendOnce()).toBe(false);
     const dead = new HeartbeatSender(engine, 'http://127.0.0.1:9', BROKER_CREDS, '0', 1000, log);
     expect(await dead.sendOnce()).toBe(false);
+  });
+
+  it("hands the broker's lease renewals to its listener", async () => {
+    const replies: HeartbeatReply[] = [];
+    const engine = new FakeInventoryEngine();
+    const sender = new HeartbeatSender(engine, brokerUrl, BROKER_CREDS, '0.1.0', 60_000, log, (r) =>
+      replies.push(r),
+    );
+    const leases = [{ vmId: 'c-1', expiresAt: '2026-01-10T12:00:30.000Z' }];
+    brokerReply = [200, { orphans: 0, lost: 0, leases: [...leases, { vmId: 3 }] }];
+    expect(await sender.sendOnce()).toBe(true);
+    expect(replies).toEqual([{ orphans: 0, lost: 0, leases }]);
+    expect(parseReply('')).toEqual({ orphans: 0, lost: 0, leases: [] });
+    expect(parseReply('<html>')).toEqual({ orphans: 0, lost: 0, leases: [] });
   });
 });

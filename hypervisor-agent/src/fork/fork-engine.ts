@@ -16,7 +16,7 @@ import { execFile } from 'child_process';
 import { createHash, randomUUID } from 'crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
 import { hostname } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { promisify } from 'util';
 import { AccelVerdict, resolveAccel } from '../accel/probe';
 import { EngineConfig } from '../config';
@@ -721,7 +721,7 @@ export class ForkEngine implements EnginePort {
     const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
     if (hook) {
       // The image personalizes itself (identity, clock, home disk, then the user's session).
-      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p.persistentDisk) : undefined;
+      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p) : undefined;
       return runForkHook(
         ga,
         hook,
@@ -738,7 +738,7 @@ export class ForkEngine implements EnginePort {
     if (p.hostname) await setHostname(ga, p.hostname);
     if (p.userName) await setUser(ga, p.userName);
     if (p.persistentDisk) {
-      const disk = await this.plugUserDisk(vm, p.persistentDisk);
+      const disk = await this.plugUserDisk(vm, p);
       await mountDisk(ga, disk.serial, `/home/${p.userName ?? 'user'}`);
     }
     return undefined;
@@ -774,7 +774,13 @@ export class ForkEngine implements EnginePort {
     vm.clipboard = true;
   }
 
-  private async plugUserDisk(vm: VmEntry, path: string): Promise<PluggedDisk> {
+  /** Hot-plugs the user's disk, created blank first when missing and a size is given. */
+  private async plugUserDisk(vm: VmEntry, p: Personalization): Promise<PluggedDisk> {
+    const path = p.persistentDisk ?? '';
+    if (path.startsWith('/') && !existsSync(path) && p.persistentDiskSizeMiB) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+      await this.createUserDisk(path, p.persistentDiskSizeMiB);
+    }
     if (!path.startsWith('/') || !existsSync(path))
       throw new RangeError(`persistent disk ${path} does not exist`);
     const used = new Set((vm.disks ?? []).map((d) => d.port));
@@ -792,12 +798,16 @@ export class ForkEngine implements EnginePort {
   /** A blank ext4-formatted qcow2 for a user's persistent disk (host-side mkfs, sparse). */
   async createUserDisk(path: string, sizeMiB: number): Promise<void> {
     const raw = `${path}.raw`;
+    const part = `${path}.part`;
     try {
       await run('truncate', ['-s', `${sizeMiB}M`, raw]);
       await run('mkfs.ext4', ['-q', '-F', raw]);
-      await run(this.cfg.qemuImgBinary, ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, path]);
+      // Renamed into place whole: a crash never leaves a half-written disk under its name.
+      await run(this.cfg.qemuImgBinary, ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, part]);
+      renameSync(part, path);
     } finally {
       rmSync(raw, { force: true });
+      rmSync(part, { force: true });
     }
   }
 

@@ -8,6 +8,7 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -123,6 +124,14 @@ export class ForkDto implements ForkRequest {
   @Min(1)
   @Max(MAX_FORK_COUNT)
   count?: number;
+
+  @ApiPropertyOptional({ maxLength: 128, description: 'a retry with the same key forks nothing' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, {
+    message: 'idempotencyKey must be 1-128 letters, digits or . _ : -',
+  })
+  idempotencyKey?: string;
 }
 
 export class ForkRunningDto implements ForkRunningRequest {
@@ -166,6 +175,21 @@ export class PersonalizeDto implements Personalization {
     message: 'persistentDisk must be an absolute path without ".." segments',
   })
   persistentDisk?: string;
+
+  @ApiPropertyOptional({ minimum: 16, maximum: 1048576, example: 1024 })
+  @IsOptional()
+  @IsInt()
+  @Min(16)
+  @Max(1048576)
+  persistentDiskSizeMiB?: number;
+
+  @ApiPropertyOptional({
+    example: '2026-01-10T12:00:30.000Z',
+    description: 'the disk lease ends then unless renewed: the child is destroyed',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  leaseExpiresAt?: string;
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()
