@@ -384,7 +384,7 @@ describe('assignment modes, session states and home disk leases (real PostgreSQL
     });
 
     it('concurrent opens of one user on several pools never hold the disk twice', async () => {
-      const pools = [];
+      const pools: Fixture[] = [];
       for (let i = 0; i < 4; i++) pools.push(await pool({ persistentHome: true, minSpare: 1 }));
       await tick();
       const sessions = await Promise.all([5, 6, 7, 8, 9].map((i) => login(i)));
