@@ -34,6 +34,7 @@ describe('loadApiConfig', () => {
       heartbeatMs: 10_000,
       gatewayHost: '127.0.0.1',
       gatewayPort: 4822,
+      tls: true,
     });
   });
 

@@ -18,6 +18,7 @@ export interface AgentHttpRequest {
 export interface AgentHttpAnswer {
   status: number;
   text: string;
+  headers: http.IncomingHttpHeaders;
 }
 
 /** One keep-alive pool per TLS identity (a broker has one; tests may make a few). */
@@ -56,7 +57,11 @@ export function agentRequest(url: string, req: AgentHttpRequest): Promise<AgentH
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          headers: res.headers,
+        }),
       );
       res.on('error', reject);
     });

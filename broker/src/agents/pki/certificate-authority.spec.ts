@@ -54,11 +54,10 @@ describe('CertificateAuthority', () => {
   it('signs an agent CSR for its hosts and survives a save and load of its key', async () => {
     const { ca, privateKey } = await CertificateAuthority.create('saved');
     const loaded = await CertificateAuthority.load(ca.certificate, privateKey);
-    const pem = await loaded.signAgentCsr(
-      await createCsr(await newKeyPair(), 'x'),
-      'agent-9',
-      ['10.1.2.3', 'host.example'],
-    );
+    const pem = await loaded.signAgentCsr(await createCsr(await newKeyPair(), 'x'), 'agent-9', [
+      '10.1.2.3',
+      'host.example',
+    ]);
     const cert = new X509Certificate(pem);
     expect(cert.subject).toBe('CN=agent-agent-9');
     expect(cert.subjectAltName).toBe('IP Address:10.1.2.3, DNS:host.example');
@@ -73,7 +72,8 @@ describe('CertificateAuthority', () => {
     const csr = await createCsr(await newKeyPair(), 'x');
     const lines = csr.split('\n');
     const body = lines[lines.length - 3];
-    lines[lines.length - 3] = `${body.slice(0, -6)}${body.slice(-6) === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA'}`;
+    lines[lines.length - 3] =
+      `${body.slice(0, -6)}${body.slice(-6) === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA'}`;
     await expect(ours.signAgentCsr(lines.join('\n'), 'a', ['h'])).rejects.toThrow();
   });
 });

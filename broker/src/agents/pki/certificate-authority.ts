@@ -46,7 +46,7 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 function altNames(hosts: string[]): x509.SubjectAlternativeNameExtension {
   const unique = [...new Set(hosts.map((h) => h.replace(/^\[|\]$/g, '')))];
   return new x509.SubjectAlternativeNameExtension(
-    unique.map((h) => ({ type: isIP(h) ? 'ip' : 'dns', value: h })),
+    unique.map((h) => ({ type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h })),
   );
 }
 
@@ -129,7 +129,13 @@ export class CertificateAuthority {
     }
     if (!(await csr.verify())) throw new Error('csr signature does not verify');
     if (hosts.length === 0) throw new Error('an agent certificate needs at least one host');
-    return this.issue(`agent-${agentId}`, csr.publicKey, AGENT_CERT_VALIDITY_DAYS, SERVER_AUTH, hosts);
+    return this.issue(
+      `agent-${agentId}`,
+      csr.publicKey,
+      AGENT_CERT_VALIDITY_DAYS,
+      SERVER_AUTH,
+      hosts,
+    );
   }
 
   /** A client certificate (key made here) for a broker calling agents. */
