@@ -79,6 +79,7 @@ export function removeStaleHosts(): string[] {
 
 export class TestNetwork {
   readonly hosts: TestHost[] = [];
+  private readonly gone = new Set<TestHost>();
 
   private constructor(
     readonly runId: string,
@@ -117,6 +118,8 @@ export class TestNetwork {
 
   /** The host vanishes: every process in it is killed, then its namespace and link go. */
   pullThePlug(host: TestHost): number[] {
+    if (this.gone.has(host)) return [];
+    this.gone.add(host);
     const killed = killAll(host.ns);
     tryIp('netns', 'del', host.ns);
     tryIp('link', 'del', `${this.bridge}h${this.hosts.indexOf(host)}`);

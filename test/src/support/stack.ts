@@ -203,7 +203,9 @@ export async function healthy(url: string): Promise<boolean> {
   }
 }
 
-export async function seedUsers(db: TestDatabase): Promise<{ admin: Credentials; employee: Credentials }> {
+export async function seedUsers(
+  db: TestDatabase,
+): Promise<{ admin: Credentials; employee: Credentials }> {
   const admin = { username: 'stack-admin', password: 'admin-pass-1234' };
   const employee = { username: 'emma', password: 'emma-pass-1234' };
   const users = db.dataSource.getRepository(User);
