@@ -11,7 +11,9 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 type Key = webcrypto.CryptoKey;
 type KeyPair = webcrypto.CryptoKeyPair;
 /** @peculiar/x509 types keys with the DOM's CryptoKey; Node's WebCrypto keys are the same. */
-export type X509KeyPair = Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'];
+export type X509KeyPair = Parameters<
+  typeof x509.Pkcs10CertificateRequestGenerator.create
+>[0]['keys'];
 export type X509Key = X509KeyPair['privateKey'];
 export const asX509Keys = (k: KeyPair): X509KeyPair => k as unknown as X509KeyPair;
 export const asX509Key = (k: Key): X509Key => k as unknown as X509Key;

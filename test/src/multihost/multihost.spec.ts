@@ -8,6 +8,7 @@
 import * as path from 'path';
 import WebSocket from 'ws';
 import type { TlsMaterial } from '@forkdesk/agent-contract';
+import { HttpAgentClient } from '../../../broker/src/agents/agent-client';
 import { agentRequest } from '../../../broker/src/agents/agent-http';
 import { CertificateAuthority } from '../../../broker/src/agents/pki/certificate-authority';
 import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/pki.service';
@@ -110,6 +111,14 @@ describe('three agents in three network namespaces, two brokers on one database'
       caCertificate: brokerCa.caCertificate,
     };
     await expect(capacity(foreign)).rejects.toThrow(/certificate|alert|reset|socket/i);
+    // The broker's client refuses a real agent when it trusts another CA.
+    const misled = new HttpAgentClient(5000, 5000, async () => ({
+      ...brokerCa,
+      caCertificate: other.certificate,
+    }));
+    await expect(misled.capacity({ apiUrl: agentUrl(a), apiToken: 'x' })).rejects.toThrow(
+      /unreachable: .*(self.signed|unable to verify|certificate)/i,
+    );
     // Plain HTTP is not served at all.
     await expect(
       fetch(`http://${a.host.address}:${AGENT_API_PORT}/health`, {

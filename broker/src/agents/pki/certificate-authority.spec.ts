@@ -2,7 +2,7 @@
 // and a broker client with its client certificate agree; anything from another CA is refused.
 
 import { createCsr, newKeyPair, privateKeyToPem, type TlsMaterial } from '@forkdesk/agent-contract';
-import { X509Certificate } from 'crypto';
+import { createPrivateKey, X509Certificate } from 'crypto';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
 import { HttpAgentClient, AgentCallError } from '../agent-client';
@@ -65,6 +65,21 @@ describe('CertificateAuthority', () => {
     expect(cert.verify(new X509Certificate(ca.certificate).publicKey)).toBe(true);
     expect(cert.ca).toBe(false);
     expect(new X509Certificate(ca.certificate).ca).toBe(true);
+  });
+
+  it('loads a key encrypted with a passphrase only with that passphrase', async () => {
+    const { ca, privateKey } = await CertificateAuthority.create('locked');
+    const locked = createPrivateKey(privateKey).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'pass-1',
+    }) as string;
+    expect(locked).toContain('ENCRYPTED PRIVATE KEY');
+    const loaded = await CertificateAuthority.load(ca.certificate, locked, 'pass-1');
+    expect(loaded.certificate).toBe(ca.certificate);
+    await expect(CertificateAuthority.load(ca.certificate, locked, 'wrong')).rejects.toThrow();
+    await expect(CertificateAuthority.load(ca.certificate, locked)).rejects.toThrow();
   });
 
   it('refuses a CSR that is not one or whose signature is forged', async () => {

@@ -4,7 +4,10 @@ import { createPrivateKey } from 'crypto';
 import { hostname } from 'os';
 import { DataSource } from 'typeorm';
 import { BROKER_CONFIG, type BrokerConfig } from '../../config';
-import { CertificateAuthority } from './certificate-authority';
+import { CertificateAuthority, CLIENT_CERT_VALIDITY_DAYS } from './certificate-authority';
+
+/** A broker's client certificate is replaced at half its life (brokers run for months). */
+const CLIENT_RENEW_MS = (CLIENT_CERT_VALIDITY_DAYS / 2) * 86_400_000;
 
 /** Settings row of the CA shared by every broker on the database. */
 export const CA_SETTING = 'pki.ca';
@@ -71,6 +74,7 @@ export async function clientTls(ca: CertificateAuthority, name: string): Promise
 export class PkiService {
   private ca?: Promise<CertificateAuthority>;
   private client?: Promise<TlsMaterial>;
+  private clientIssuedAt = 0;
 
   constructor(
     private readonly ds: DataSource,
@@ -87,6 +91,8 @@ export class PkiService {
 
   /** This broker's client certificate (key in memory only) plus the CA it trusts agents by. */
   clientTls(): Promise<TlsMaterial> {
+    if (Date.now() - this.clientIssuedAt > CLIENT_RENEW_MS) this.client = undefined;
+    if (!this.client) this.clientIssuedAt = Date.now();
     this.client ??= this.authority()
       .then((ca) => clientTls(ca, `broker-${hostname()}-${process.pid}`))
       .catch((err: unknown) => {
