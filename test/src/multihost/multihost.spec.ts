@@ -16,7 +16,7 @@ import { SCHEDULER_LOCK_KEY } from '../../../broker/src/scheduler/leader-lock';
 import { TestGuacClient } from '../../../hypervisor-agent/src/gateway/testkit/guac-client';
 import { screendump } from '../e2e/desktop-page';
 import { PortalApi } from '../faults/portal-api';
-import { waitUntil } from '../support/stack';
+import { healthy, waitUntil } from '../support/stack';
 import { AGENT_API_PORT, Cluster, type ClusterAgent } from './cluster';
 
 jest.setTimeout(180_000);
@@ -67,6 +67,8 @@ beforeAll(async () => {
       // A host that vanished is drained after 3 s of silence and lost after 6 s.
       FORKDESK_AGENT_TIMEOUT_S: '3',
       FORKDESK_AGENT_LOST_S: '6',
+      // The brokers' own word on leadership is an info line.
+      FORKDESK_LOG_LEVEL: 'info',
     },
   });
   brokerCa = await clientTls(await loadOrCreateCa(cluster.db.dataSource), 'multihost-test');
@@ -127,17 +129,59 @@ describe('three agents in three network namespaces, two brokers on one database'
     ).rejects.toThrow();
   });
 
-  it('only one broker runs the scheduler', async () => {
-    const [lock] = await cluster.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks
-        WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1`,
+  it('only one broker runs the scheduler; the other takes over when it dies', async () => {
+    const holders = await cluster.query<{ app: string }>(
+      `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1`,
       [SCHEDULER_LOCK_KEY],
     );
-    expect(lock.n).toBe(1);
+    expect(holders).toEqual([{ app: 'forkdesk-broker-leader' }]);
     const leaders = cluster.brokers.filter((b) =>
       b.service.tail(1_000_000).includes('scheduler leadership taken'),
     );
     expect(leaders).toHaveLength(1);
+
+    // The leader dies: the other broker takes the lock; the dead one comes back as a follower.
+    const [leader] = leaders;
+    const follower = cluster.brokers.find((b) => b !== leader)!;
+    const t = Date.now();
+    await leader.service.stop(0, 'SIGKILL');
+    await waitUntil(
+      'the other broker takes the scheduler',
+      async () => follower.service.tail(1_000_000).includes('scheduler leadership taken'),
+      30_000,
+      () => cluster.tails(),
+      100,
+    );
+    took.leaderTakeover = Date.now() - t;
+    leader.service.restart();
+    await waitUntil(
+      'the killed broker serves again',
+      () => healthy(leader.url),
+      30_000,
+      () => leader.service.tail(),
+    );
+    // Agents that heartbeat to it may have been drained meanwhile: all active again first.
+    const back = new Date();
+    await waitUntil(
+      'every agent heartbeats again',
+      async () =>
+        (
+          await cluster.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM agents WHERE state = 'active' AND last_heartbeat_at > $1`,
+            [back],
+          )
+        )[0].n === cluster.agents.length,
+      30_000,
+      () => cluster.tails(),
+      200,
+    );
+    const holders2 = await cluster.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1`,
+      [SCHEDULER_LOCK_KEY],
+    );
+    expect(holders2).toEqual([{ n: 1 }]);
   });
 
   it(`a burst of ${BURST} spares spreads over the agents by free memory`, async () => {
