@@ -23,6 +23,8 @@ export interface BrokerConfig {
   tunnelKey?: string;
   /** Display tickets live this long (≤ 60 s by the ticket contract). */
   ticketTtlS: number;
+  /** Encrypts the agent CA's key in the settings table (agents/pki); unset: stored plain. */
+  caPassphrase?: string;
 }
 
 export interface AuthConfig {
@@ -158,6 +160,7 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
     openWaitMs: int(env, 'FORKDESK_OPEN_WAIT_MS', 2000, 0, 60_000),
     tunnelKey: tunnelKey(env),
     ticketTtlS: int(env, 'FORKDESK_TICKET_TTL_S', 30, 5, 60),
+    caPassphrase: env.FORKDESK_CA_PASSPHRASE || undefined,
   };
 }
 

@@ -35,6 +35,7 @@ describe('loadApiConfig', () => {
       gatewayHost: '127.0.0.1',
       gatewayPort: 4822,
       gatewayInputBoostMs: 250,
+      tls: true,
     });
   });
 

@@ -7,7 +7,9 @@ import {
   type HostCapacity,
   type Personalization,
   type TemplateInfo,
+  type TlsMaterial,
 } from '@forkdesk/agent-contract';
+import { agentRequest, type AgentHttpAnswer } from './agent-http';
 
 /** Where an agent answers and how the broker proves itself to it. */
 export interface AgentEndpoint {
@@ -39,11 +41,15 @@ export interface AgentClient {
 
 export const AGENT_CLIENT = Symbol('AgentClient');
 
-/** The real client: JSON over HTTP with the agent's bearer token and a deadline per call. */
+/**
+ * The real client: JSON with the agent's bearer token and a deadline per call; over mutual
+ * TLS (`tls`: our client certificate and CA) for agents enrolled with a certificate.
+ */
 export class HttpAgentClient implements AgentClient {
   constructor(
     private readonly timeoutMs: number,
     private readonly templateTimeoutMs: number,
+    private readonly tls?: () => Promise<TlsMaterial>,
   ) {}
 
   private async call<T>(
@@ -53,22 +59,24 @@ export class HttpAgentClient implements AgentClient {
     body?: unknown,
     timeoutMs = this.timeoutMs,
   ): Promise<T | undefined> {
-    let res: Response;
+    let res: AgentHttpAnswer;
     try {
-      res = await fetch(`${a.apiUrl.replace(/\/+$/, '')}${path}`, {
+      const url = `${a.apiUrl.replace(/\/+$/, '')}${path}`;
+      res = await agentRequest(url, {
         method,
         headers: {
           authorization: `Bearer ${a.apiToken}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
+        tls: url.startsWith('https:') && this.tls ? await this.tls() : undefined,
       });
     } catch (err) {
       throw new AgentCallError(0, `agent ${a.apiUrl} unreachable: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    if (!res.ok) {
+    const text = res.text;
+    if (res.status < 200 || res.status > 299) {
       let message = text.slice(0, 300);
       try {
         const m = (JSON.parse(text) as { message?: unknown }).message;

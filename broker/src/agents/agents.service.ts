@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ConflictException,
   Inject,
   Injectable,
@@ -6,6 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import {
+  certificateFingerprint,
   newDisplayKey,
   type EnrollmentResponse,
   type Heartbeat,
@@ -25,6 +27,7 @@ import { DiskLeases } from '../desktops/disk-leases';
 import { parseAgentImageKey } from '../images/manifest';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
+import { PkiService } from './pki/pki.service';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -48,6 +51,7 @@ export class AgentsService {
     private readonly states: DesktopStateMachine,
     private readonly leases: DiskLeases,
     @Inject(AGENT_CLIENT) private readonly client: AgentClient,
+    private readonly pki: PkiService,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -88,12 +92,25 @@ export class AgentsService {
     const [gatewayHost, gatewayPort] = dto.gatewayAddress
       ? [dto.gatewayAddress.replace(/:[0-9]+$/, ''), Number(dto.gatewayAddress.split(':').pop())]
       : [null, null];
+    const ca = dto.csr ? await this.pki.authority() : undefined;
     return this.ds.transaction(async (tx) => {
       const agent = await tx.findOne(Agent, {
         where: { enrollmentTokenHash: sha256(dto.enrollmentToken), state: AgentState.Enrolling },
         lock: { mode: 'pessimistic_write' },
       });
       if (!agent) throw new UnauthorizedException('unknown or already used enrollment token');
+      // Signed before anything is saved: a bad request spends no token.
+      let certificate: string | undefined;
+      if (ca && dto.csr) {
+        const apiHost = new URL(dto.apiUrl).hostname;
+        if (dto.apiUrl.startsWith('http:'))
+          throw new BadRequestException(['apiUrl must be https when a csr is sent']);
+        try {
+          certificate = await ca.signAgentCsr(dto.csr, agent.id, [apiHost]);
+        } catch (err) {
+          throw new BadRequestException([(err as Error).message]);
+        }
+      }
       if (agent.name.startsWith('pending-')) {
         const taken = await tx.existsBy(Agent, { name: dto.hostname });
         agent.name = taken ? `${dto.hostname}-${agent.id.slice(0, 8)}` : dto.hostname;
@@ -119,10 +136,13 @@ export class AgentsService {
             apiUrl: agent.apiUrl,
             gateway: dto.gatewayAddress ?? null,
             version: dto.agentVersion,
+            certificate: certificate ? await certificateFingerprint(certificate) : null,
           },
         },
       );
-      return { agentId: agent.id, apiToken, displayKey };
+      return certificate && ca
+        ? { agentId: agent.id, apiToken, displayKey, certificate, caCertificate: ca.certificate }
+        : { agentId: agent.id, apiToken, displayKey };
     });
   }
 

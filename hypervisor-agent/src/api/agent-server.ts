@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { HeartbeatSender } from '../enrollment/heartbeat';
 import { fencedEngine, LeaseWatchdog } from '../leases/lease-watchdog';
+import { readTlsIdentity } from '../enrollment/tls-identity';
 import { endpointPath, httpUrl, isWildcard, type AgentEndpoint, type ApiConfig } from '../config';
 import { createAgentApp } from './create-app';
 import { AGENT_VERSION } from './version';
@@ -37,8 +38,10 @@ export interface AgentServer {
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const { config, engine, log, credentials } = opts;
   const watchdog = new LeaseWatchdog(engine, log.child({ component: 'leases' }));
+  const tls = await readTlsIdentity(config.dataDir);
   const app = await createAgentApp({
     engine: fencedEngine(engine, watchdog),
+    tls,
     apiToken: credentials.apiToken,
     identity: { agentId: credentials.agentId, agentVersion: AGENT_VERSION, startedAt: Date.now() },
     log,
@@ -50,12 +53,15 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  const url = httpUrl(isWildcard(config.host) ? '127.0.0.1' : config.host, port);
+  const url = httpUrl(isWildcard(config.host) ? '127.0.0.1' : config.host, port, !!tls);
   const endpoint: AgentEndpoint = { url, pid: process.pid };
   await fs.writeFile(endpointPath(config.dataDir), `${JSON.stringify(endpoint)}\n`, {
     mode: 0o644,
   });
-  log.info({ url, agentId: credentials.agentId, version: AGENT_VERSION }, 'agent API listening');
+  log.info(
+    { url, agentId: credentials.agentId, version: AGENT_VERSION, mutualTls: !!tls },
+    'agent API listening',
+  );
 
   const heartbeat = config.brokerUrl
     ? new HeartbeatSender(
