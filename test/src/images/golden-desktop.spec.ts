@@ -114,7 +114,7 @@ describe('golden desktop image', () => {
     if (!d) throw new Error('no desktop for bob');
     const xclip = async (script: string): Promise<string> => {
       const r = await lab.engine.exec(d.id, {
-        command: ['sh', '-c', `DISPLAY=:0 XAUTHORITY=/run/forkdesk/x.auth ${script}`],
+        command: ['sh', '-c', `export DISPLAY=:0 XAUTHORITY=/run/forkdesk/x.auth; ${script}`],
       });
       return r.stdout;
     };
