@@ -200,20 +200,17 @@ async function goldenSamples(n: number): Promise<Record<GoldenMode, number[]>> {
   try {
     const { templateId } = await freezeGoldenTemplate(lab);
     const d = await forkDesktop(lab, templateId, { user: 'bench', hostname: 'desk-bench' });
+    // Detached from the guest agent's pipes, or the exec would wait for xterm to end.
     await lab.engine.exec(d.id, {
       command: [
         'runuser',
         '-u',
         'bench',
         '--',
-        'env',
-        'DISPLAY=:0',
-        'XAUTHORITY=/run/forkdesk/user.xauth',
-        'setsid',
-        '-f',
-        'xterm',
-        '-geometry',
-        '80x24+200+150',
+        'sh',
+        '-c',
+        'export DISPLAY=:0 XAUTHORITY=/run/forkdesk/user.xauth; ' +
+          'setsid -f xterm -geometry 80x24+200+150 >/dev/null 2>&1 </dev/null',
       ],
     });
     await sleep(8000); // xterm's first draw on TCG
