@@ -77,9 +77,14 @@ export interface CreateTemplateRequest {
   image?: ImageSource;
 }
 
+/** A desktop's network: none (slirp `restrict=on`, the default) or NAT to the outside only. */
+export type NetworkMode = 'restricted' | 'nat';
+
 export interface ForkRequest {
   templateId: string;
   count?: number;
+  /** Default `restricted`. */
+  network?: NetworkMode;
 }
 
 export interface Personalization {

@@ -7,6 +7,7 @@ import {
   ExecRequest,
   ExecResult,
   HostCapacity,
+  NetworkMode,
   Personalization,
   TemplateInfo,
   VmShape,
@@ -37,6 +38,8 @@ import {
 import { freezeToFile, waitMigration } from '../templates/freeze';
 import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
+import { NatNetworks } from '../network/nat-network';
+import { SystemNetCommands } from '../network/commands';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
 import { hotplugDisk, PluggedDisk } from '../vm/hotplug';
@@ -98,14 +101,25 @@ export class ForkEngine implements EnginePort {
   private readonly images: ImageStore;
   private accel: AccelVerdict | undefined;
   private readonly childEnv: ChildEnv;
+  private readonly nat: NatNetworks;
 
   private constructor(
     readonly cfg: EngineConfig,
     private readonly user: UserIds | undefined,
     private readonly cgroups: Cgroups,
     readonly qemuBuild: string,
+    dataDirTag: string,
   ) {
     this.images = new ImageStore(join(cfg.dataDir, 'images'));
+    this.nat = new NatNetworks(
+      {
+        transitSubnet: cfg.natSubnet,
+        dns: cfg.natDns,
+        tapUser: cfg.runAsUser || undefined,
+        tag: dataDirTag,
+      },
+      new SystemNetCommands(),
+    );
     this.childEnv = {
       qemuBinary: cfg.qemuBinary,
       vmsDir: this.vmsDir,
@@ -113,6 +127,7 @@ export class ForkEngine implements EnginePort {
       cgroups,
       cgroupOverheadMiB: cfg.cgroupOverheadMiB,
       oomScoreAdj: 500,
+      nat: this.nat,
     };
   }
 
@@ -145,18 +160,18 @@ export class ForkEngine implements EnginePort {
       );
     }
     becomeChildSubreaper();
+    const tag = createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 12);
     const engine = new ForkEngine(
       cfg,
       user,
-      new Cgroups(
-        detectCgroups(),
-        `dd-${createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 12)}`,
-      ),
+      new Cgroups(detectCgroups(), `dd-${tag}`),
       qemuBuildId(cfg.qemuBinary),
+      tag.slice(0, 8),
     );
     engine.loadTemplates();
     await engine.adopt();
     await engine.cgroups.sweep(new Set(engine.vms.keys()));
+    await engine.nat.sweep(new Set(engine.vms.keys()));
     // Warm pools start now, not at the first fork after a restart.
     for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
     return engine;
@@ -351,25 +366,33 @@ export class ForkEngine implements EnginePort {
     return t.record;
   }
 
-  async fork(templateId: string, count: number): Promise<ChildInfo[]> {
-    return (await this.forkWith(templateId, count, { useWarm: true })).map((r) =>
+  async fork(
+    templateId: string,
+    count: number,
+    network: NetworkMode = 'restricted',
+  ): Promise<ChildInfo[]> {
+    return (await this.forkWith(templateId, count, { useWarm: true, network })).map((r) =>
       this.childInfo(r),
     );
   }
 
-  /** Forks bypassing the warm pool (cold) or with it; ids may be given (re-forks). */
+  /**
+   * Forks bypassing the warm pool (cold) or with it; ids may be given (re-forks). Warm
+   * children have no network, so NAT children are always cold.
+   */
   async forkWith(
     templateId: string,
     count: number,
-    opts: { useWarm: boolean; ids?: string[] },
+    opts: { useWarm: boolean; ids?: string[]; network?: NetworkMode },
   ): Promise<VmRecord[]> {
+    const nat = opts.network === 'nat';
     if (!Number.isInteger(count) || count < 1 || count > MAX_FORK_COUNT) {
       throw new RangeError(`count must be 1..${MAX_FORK_COUNT}, got ${count}`);
     }
     const startedAt = Date.now();
     const t = this.readyTemplate(templateId);
     await validateTemplate(t);
-    const pool = opts.useWarm ? this.poolFor(t) : undefined;
+    const pool = opts.useWarm && !nat ? this.poolFor(t) : undefined;
     const warm: PreparedChild[] = [];
     for (let i = 0; i < count && pool && !opts.ids; i++) {
       const p = pool.take();
@@ -391,7 +414,7 @@ export class ForkEngine implements EnginePort {
     for (let i = 0; i < cold; i++) {
       const id = opts.ids?.[i];
       jobs.push(
-        prepareChild(this.childEnv, t, id).then((p) =>
+        prepareChild(this.childEnv, t, id, nat).then((p) =>
           completeChild(this.childEnv, t, p, startedAt),
         ),
       );
@@ -808,6 +831,7 @@ export class ForkEngine implements EnginePort {
       if (!rec || !alive) {
         logger.info({ dir, pid: rec?.pid }, 'removing dead VM');
         if (rec) await this.cgroups.remove(rec.cgroup);
+        if (rec?.network) await this.nat.teardown(rec.network);
         if (rec?.kind === 'source') rmSync(rec.spec.ram.path, { force: true });
         rmSync(dir, { recursive: true, force: true });
         continue;

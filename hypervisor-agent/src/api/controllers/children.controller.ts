@@ -62,7 +62,7 @@ export class ChildrenController {
       throw new ConflictException(`template "${template.id}" is ${template.state}, not ready`);
     }
     const start = performance.now();
-    const children = await this.engine.fork(template.id, dto.count ?? 1);
+    const children = await this.engine.fork(template.id, dto.count ?? 1, dto.network);
     this.metrics.observeForks(children);
     return { children, totalMs: elapsedMs(start) };
   }

@@ -7,6 +7,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   IsString,
@@ -23,6 +24,7 @@ import {
   ForkRunningRequest,
   ImageSource,
   MAX_FORK_COUNT,
+  NetworkMode,
   Personalization,
   VmShape,
 } from '@forkdesk/agent-contract';
@@ -118,6 +120,11 @@ export class ForkDto implements ForkRequest {
   @Min(1)
   @Max(MAX_FORK_COUNT)
   count?: number;
+
+  @ApiPropertyOptional({ enum: ['restricted', 'nat'], default: 'restricted' })
+  @IsOptional()
+  @IsIn(['restricted', 'nat'], { message: 'network must be restricted or nat' })
+  network?: NetworkMode;
 }
 
 export class ForkRunningDto implements ForkRunningRequest {
