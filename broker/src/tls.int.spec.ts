@@ -14,6 +14,8 @@ import { connect } from 'tls';
 import { loadBrokerConfig } from './config';
 import { createBrokerApp, httpsOptions } from './create-app';
 import { createUsers, PASSWORD } from './testing/broker-harness';
+import { TunnelKey } from './tunnel/tunnel-key';
+import { encryptTunnelToken } from './tunnel/tunnel-token';
 
 jest.setTimeout(60_000);
 
@@ -123,11 +125,16 @@ describe('portal over TLS', () => {
   });
 
   it('serves the tunnel websocket on WSS', async () => {
+    // A well-formed token (to a gateway that refuses): guacamole-lite accepts the upgrade.
+    const token = encryptTunnelToken(
+      { connection: { type: 'vnc', guacdHost: '127.0.0.1', guacdPort: 1, settings: {} } },
+      app.get(TunnelKey).get(),
+    );
     const head = await new Promise<string>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port, ca, servername: undefined }, () => {
+      const s = connect({ host: '127.0.0.1', port, ca }, () => {
         s.write(
           [
-            'GET /tunnel?token=none HTTP/1.1',
+            `GET /tunnel?token=${encodeURIComponent(token)} HTTP/1.1`,
             `Host: 127.0.0.1:${port}`,
             'Upgrade: websocket',
             'Connection: Upgrade',

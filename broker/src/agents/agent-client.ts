@@ -4,6 +4,7 @@ import {
   type CreateTemplateRequest,
   type ForkResponse,
   type HostCapacity,
+  type NetworkMode,
   type Personalization,
   type TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -28,8 +29,8 @@ export class AgentCallError extends Error {
 export interface AgentClient {
   /** Builds (boot, freeze) or returns the template for an image version and shape. */
   ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
-  /** Forks one child of a ready template. */
-  fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo>;
+  /** Forks one child of a ready template (network: the pool's mode, default restricted). */
+  fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo>;
   /** Stops a child and deletes its delta; an unknown child counts as gone. */
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
   personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
@@ -92,10 +93,11 @@ export class HttpAgentClient implements AgentClient {
     return t;
   }
 
-  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+  async fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo> {
     const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, {
       templateId,
       count: 1,
+      ...(network ? { network } : {}),
     });
     const child = r?.children[0];
     if (!child) throw new AgentCallError(502, 'agent answered a fork with no child');

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Personalization } from '@forkdesk/agent-contract';
+import type { NetworkMode, Personalization } from '@forkdesk/agent-contract';
 import { DesktopState as S } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -41,12 +41,20 @@ export class ForkService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
+  private async networkOf(poolId: string): Promise<NetworkMode | undefined> {
+    const rows = (await this.ds.query(`SELECT network_mode FROM pools WHERE id = $1`, [
+      poolId,
+    ])) as { network_mode: NetworkMode }[];
+    return rows[0]?.network_mode;
+  }
+
   /** Forks on the agent and records the result; never throws (failures land on the row). */
   async complete(f: PendingFork): Promise<void> {
     const t0 = performance.now();
     let vmId: string;
     try {
-      vmId = (await this.agents.fork(f.endpoint, f.agentTemplateId)).id;
+      vmId = (await this.agents.fork(f.endpoint, f.agentTemplateId, await this.networkOf(f.poolId)))
+        .id;
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'true' }, (performance.now() - t0) / 1000);
     } catch (err) {
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'false' }, (performance.now() - t0) / 1000);

@@ -2,6 +2,7 @@ import type {
   ChildInfo,
   CreateTemplateRequest,
   HostCapacity,
+  NetworkMode,
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -13,7 +14,7 @@ import { AgentCallError } from '../agents/agent-client';
  * instantly, so tests exercise the broker's transactions, not QEMU. Never used outside tests.
  */
 export class FakeAgentClient implements AgentClient {
-  readonly children = new Map<string, ChildInfo & { agent: string }>();
+  readonly children = new Map<string, ChildInfo & { agent: string; network?: NetworkMode }>();
   readonly personalized: { vmId: string; p: Personalization }[] = [];
   readonly templates: CreateTemplateRequest[] = [];
   /** Set to make the next forks fail. */
@@ -35,7 +36,7 @@ export class FakeAgentClient implements AgentClient {
     };
   }
 
-  async fork(a: AgentEndpoint, templateId: string): Promise<ChildInfo> {
+  async fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo> {
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
     const id = `vm-${++this.n}`;
     const child = {
@@ -48,6 +49,7 @@ export class FakeAgentClient implements AgentClient {
       forkMs: 1,
       warm: true,
       agent: a.apiUrl,
+      ...(network ? { network } : {}),
     };
     this.children.set(id, child);
     return child;
