@@ -172,6 +172,8 @@ export class ForkEngine implements EnginePort {
     await engine.adopt();
     await engine.cgroups.sweep(new Set(engine.vms.keys()));
     await engine.nat.sweep(new Set(engine.vms.keys()));
+    // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
+    if ([...engine.vms.values()].some((v) => v.network)) await engine.nat.ensureHost();
     // Warm pools start now, not at the first fork after a restart.
     for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
     return engine;
@@ -556,6 +558,7 @@ export class ForkEngine implements EnginePort {
       chownSync(files.state, 0, 0);
       const freezeMs = Date.now() - t0;
       await this.cgroups.remove(vm.cgroup);
+      if (vm.network) await this.nat.teardown(vm.network);
       rmSync(vm.dir, { recursive: true, force: true });
       this.vms.delete(vm.id);
       const rec = await publishTemplate(this.cfg, buildDir, finalDir, {
@@ -566,7 +569,8 @@ export class ForkEngine implements EnginePort {
         accel: vm.spec.accel,
         deviceProfile: this.deviceProfile(),
         qemuBuild: this.qemuBuild,
-        spec: { ...vm.spec, ram: { kind: 'shared', path: files.ram } },
+        // A NAT child's tap lives in its namespace: the template (and child 0) are restricted.
+        spec: { ...vm.spec, ram: { kind: 'shared', path: files.ram }, tap: undefined },
         buildMs: freezeMs,
         freezeMs,
         createdAt: new Date().toISOString(),
@@ -607,6 +611,8 @@ export class ForkEngine implements EnginePort {
     makeVmDir(paths.dir, this.user);
     const spec: VmSpec = {
       ...vm.spec,
+      // Started outside the source's namespace, if it has one.
+      tap: undefined,
       id: `${id}-recv`,
       ram: { kind: 'shared', path: ram },
       qmpSocket: paths.qmpSocket,

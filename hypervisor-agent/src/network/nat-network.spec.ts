@@ -40,7 +40,7 @@ class FakeNetCommands implements NetCommands {
 const cfg = { transitSubnet: '100.127.0.0/16', tapUser: 'forkdesk', tag: 'ab12cd34' };
 
 describe('NatNetworks', () => {
-  it('sets up the host once, then a namespace, link, tap and rules per desktop', async () => {
+  it('sets up the host, a namespace, link, tap and rules per desktop', async () => {
     const cmds = new FakeNetCommands();
     const nat = new NatNetworks(cfg, cmds);
     const lease = await nat.setup('c-000000000001');
@@ -58,9 +58,14 @@ describe('NatNetworks', () => {
       `sysctl -n ${lease.netns} net.ipv4.ip_forward=1`,
       `nft -n ${lease.netns}: table inet forkdesk {`,
     ]);
+    // The host's rules are re-applied every time (a firewall reload may have flushed them).
     cmds.calls = [];
     await nat.setup('c-000000000002');
-    expect(cmds.calls[0]).toMatch(/^netns add /);
+    expect(cmds.calls.slice(0, 3)).toEqual([
+      'sysctl net.ipv4.ip_forward=1',
+      'nft: table inet forkdesk_nat {}',
+      expect.stringMatching(/^netns add /),
+    ]);
     expect(nat.launchArgv(lease, ['qemu', '-name', 'x'])).toEqual([
       'nsenter',
       `--net=/run/netns/${lease.netns}`,

@@ -14,7 +14,7 @@ import {
   pickTransitLink,
 } from './addressing';
 import { inNetns, NetCommands } from './commands';
-import { hostRuleset, namespaceRuleset } from './nft-rules';
+import { hostRuleset, namespaceRuleset, NatRulesConfig } from './nft-rules';
 
 /** A desktop's network, stored in its VM record so a restarted agent can remove it. */
 export interface NatLease {
@@ -37,7 +37,7 @@ export interface NatConfig {
 
 export class NatNetworks {
   private readonly net: Ipv4Net;
-  private hostReady: Promise<void> | undefined;
+  private readonly rules: NatRulesConfig;
   /** Allocation is serialized: two setups must not probe the same free link. */
   private allocating: Promise<unknown> = Promise.resolve();
 
@@ -47,20 +47,21 @@ export class NatNetworks {
   ) {
     this.net = parseSubnet(cfg.transitSubnet);
     if (cfg.dns !== undefined) parseIpv4(cfg.dns);
+    this.rules = { transitSubnet: cfg.transitSubnet, dns: cfg.dns };
     if (!/^[a-z0-9]{1,16}$/.test(cfg.tag)) throw new Error(`bad network tag "${cfg.tag}"`);
   }
 
-  private ensureHost(): Promise<void> {
-    this.hostReady ??= (async () => {
+  /**
+   * The host's table and forwarding. Re-applied (atomically) before every NAT desktop and at
+   * start, so a firewall reload that flushed the ruleset is repaired by the next one.
+   */
+  async ensureHost(): Promise<void> {
+    try {
       await this.cmds.sysctl('net.ipv4.ip_forward', '1');
-      await this.cmds.nft(
-        hostRuleset({ transitSubnet: this.cfg.transitSubnet, dns: this.cfg.dns }),
-      );
-    })().catch((err: Error) => {
-      this.hostReady = undefined;
-      throw new Error(`NAT host setup failed: ${err.message}`);
-    });
-    return this.hostReady;
+      await this.cmds.nft(hostRuleset(this.rules));
+    } catch (err) {
+      throw new Error(`NAT host setup failed: ${(err as Error).message}`);
+    }
   }
 
   /** Creates the desktop's namespace, tap, transit link and rules; all or nothing. */
@@ -102,7 +103,7 @@ export class NatNetworks {
         lease.netns,
       );
       await this.cmds.sysctl('net.ipv4.ip_forward', '1', lease.netns);
-      await this.cmds.nft(namespaceRuleset(this.cfg.dns), lease.netns);
+      await this.cmds.nft(namespaceRuleset(this.rules), lease.netns);
       return lease;
     } catch (err) {
       await this.teardown(lease);

@@ -3,7 +3,7 @@
 // reaches nothing; networks go with their desktops, across an agent restart too.
 import { ChildInfo } from '@forkdesk/agent-contract';
 import { execFileSync } from 'child_process';
-import { readFileSync, writeFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { ForkEngine } from '../fork/fork-engine';
@@ -40,7 +40,6 @@ describe('NAT desktops on real QEMU', () => {
   let b: ChildInfo;
   let r: ChildInfo;
   let tag: string;
-  const forwardBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
 
   /** Runs every probe concurrently in the guest: name → "open:<body>" or "closed". */
   const probe = async (
@@ -90,13 +89,10 @@ describe('NAT desktops on real QEMU', () => {
     } finally {
       host?.close();
       inet?.close();
-      // Whatever a failed test left behind: this agent's namespaces, then the host's state.
+      // Whatever a failed test left behind. The host's table and ip_forward stay: another
+      // agent on this machine may be using them (the agent re-applies the table per desktop).
       for (const ns of netnsList())
         if (tag && ns.startsWith(`fd-${tag}-`)) execFileSync('ip', ['netns', 'delete', ns]);
-      if (!execFileSync('ip', ['-o', 'link', 'show']).toString().includes(': fdh')) {
-        execFileSync('nft', ['delete', 'table', 'inet', HOST_TABLE], { stdio: 'ignore' });
-        writeFileSync('/proc/sys/net/ipv4/ip_forward', forwardBefore);
-      }
     }
   });
 
@@ -178,6 +174,14 @@ describe('NAT desktops on real QEMU', () => {
   it('a restarted agent keeps living NAT desktops and removes the networks of lost ones', async () => {
     const la = env.engine.vmRecord(a.id)?.network;
     const lb = env.engine.vmRecord(b.id)?.network;
+    // A firewall reload flushes the host's table: the namespaces' own rules still hold.
+    execFileSync('nft', ['delete', 'table', 'inet', HOST_TABLE]);
+    expect(
+      await probe(a.id, {
+        private10: `http://${inet.privateAddr}:${inet.port}/`,
+        otherDesktop: `ping:${lb?.nsAddr}`,
+      }),
+    ).toEqual({ private10: 'closed', otherDesktop: 'closed' });
     // B's QEMU dies while no agent runs; a namespace of a VM nobody knows is left over too.
     await env.engine.close();
     process.kill(b.pid, 'SIGKILL');
@@ -191,6 +195,8 @@ describe('NAT desktops on real QEMU', () => {
     expect(names).not.toContain(stale);
     expect(linkExists(lb?.hostIf ?? '')).toBe(false);
     expect(env.engine.getChild(b.id)).toBeUndefined();
+    // The restarted agent put the host's table back for its living NAT desktop.
+    execFileSync('nft', ['list', 'table', 'inet', HOST_TABLE], { stdio: 'ignore' });
     expect(await probe(a.id, { internet: `http://${inet.publicAddr}:${inet.port}/` })).toEqual({
       internet: `open:internet-ok ${inet.publicAddr}`,
     });
@@ -202,5 +208,18 @@ describe('NAT desktops on real QEMU', () => {
     expect(netnsList()).not.toContain(la?.netns);
     expect(linkExists(la?.hostIf ?? '')).toBe(false);
     expect(netnsList().filter((n) => n.startsWith(`fd-${tag}-`))).toEqual([]);
+  });
+
+  it('re-forking a NAT child gives a restricted template and child 0, and frees its network', async () => {
+    const [d] = await env.engine.fork(templateId, 1, 'nat');
+    if (!d) throw new Error('fork returned nothing');
+    const ld = env.engine.vmRecord(d.id)?.network;
+    const { children } = await env.engine.forkRunning(d.id, 1);
+    expect(children.map((c) => c.id)).toEqual([d.id]);
+    expect(env.engine.vmRecord(d.id)?.network).toBeUndefined();
+    expect(netnsList()).not.toContain(ld?.netns);
+    expect(await probe(d.id, { internet: `http://${inet.publicAddr}:${inet.port}/` })).toEqual({
+      internet: 'closed',
+    });
   });
 });

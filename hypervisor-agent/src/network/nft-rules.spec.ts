@@ -39,7 +39,7 @@ describe('nftables rules of NAT desktops', () => {
   });
 
   it('namespace table without a resolver', () => {
-    expect(namespaceRuleset(undefined)).toBe(
+    expect(namespaceRuleset({ transitSubnet: '100.127.0.0/16' })).toBe(
       [
         'table inet forkdesk {',
         '\tchain prerouting {',
@@ -50,6 +50,7 @@ describe('nftables rules of NAT desktops', () => {
         '\t}',
         '\tchain forward {',
         '\t\ttype filter hook forward priority filter; policy drop;',
+        '\t\tiifname "tap0" ip daddr { 0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16, 224.0.0.0/3, 100.127.0.0/16 } drop',
         '\t\tiifname "tap0" oifname "up0" meta nfproto ipv4 accept',
         '\t\tiifname "up0" oifname "tap0" ct state established,related accept',
         '\t}',
@@ -63,9 +64,16 @@ describe('nftables rules of NAT desktops', () => {
     );
   });
 
-  it("namespace table forwards slirp's DNS address to the resolver", () => {
-    expect(namespaceRuleset('9.9.9.9').split('\n')[3]).toBe(
-      '\t\tiifname "tap0" ip daddr 10.0.2.3 meta l4proto { tcp, udp } th dport 53 dnat ip to 9.9.9.9',
+  it("namespace table forwards slirp's DNS address to the resolver, allowed before the drops", () => {
+    const lines = namespaceRuleset({ transitSubnet: '100.127.0.0/16', dns: '10.1.2.3' }).split(
+      '\n',
     );
+    expect(lines[3]).toBe(
+      '\t\tiifname "tap0" ip daddr 10.0.2.3 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.1.2.3',
+    );
+    expect(lines[10]).toBe(
+      '\t\tiifname "tap0" ip daddr 10.1.2.3 meta l4proto { tcp, udp } th dport 53 accept',
+    );
+    expect(lines[11]).toMatch(/^\t\tiifname "tap0" ip daddr \{ .* \} drop$/);
   });
 });

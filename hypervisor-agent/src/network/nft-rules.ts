@@ -68,9 +68,12 @@ export function hostRuleset(cfg: NatRulesConfig): string {
 /**
  * One desktop's namespace: the guest's packets go out of the uplink masqueraded as the
  * namespace's transit address (every guest keeps slirp's 10.0.2.15); only replies come back;
- * the namespace itself answers nothing but ARP.
+ * the namespace itself answers nothing but ARP. It also drops the blocked ranges and the
+ * transit links (host and other desktops), so a flushed host ruleset (e.g. a reload of the
+ * host's firewall) still leaves those out of reach.
  */
-export function namespaceRuleset(dns: string | undefined): string {
+export function namespaceRuleset(cfg: NatRulesConfig): string {
+  const { dns } = cfg;
   const tap = `"${NS_TAP}"`;
   const up = `"${NS_UPLINK}"`;
   return [
@@ -88,6 +91,10 @@ export function namespaceRuleset(dns: string | undefined): string {
     `\t}`,
     `\tchain forward {`,
     `\t\ttype filter hook forward priority filter; policy drop;`,
+    ...(dns
+      ? [`\t\tiifname ${tap} ip daddr ${dns} meta l4proto { tcp, udp } th dport 53 accept`]
+      : []),
+    `\t\tiifname ${tap} ip daddr { ${[...BLOCKED_RANGES, cfg.transitSubnet].join(', ')} } drop`,
     `\t\tiifname ${tap} oifname ${up} meta nfproto ipv4 accept`,
     `\t\tiifname ${up} oifname ${tap} ct state established,related accept`,
     `\t}`,
