@@ -363,6 +363,8 @@ describe('desktops', () => {
       id: open.body.desktop.id,
       state: 'assigned',
       poolId: fx.pool.id,
+      sessionState: null,
+      disconnectedAt: null,
     });
     await admin.post(`/api/admin/pools/${fx.pool.id}/entitlements`, {
       userId: (await admin.get('/api/auth/me')).body.user.id,
@@ -472,7 +474,7 @@ describe('agents', () => {
       .post(path)
       .set('authorization', `Bearer ${creds.body.apiToken}`)
       .send(hb);
-    expect(ok.body).toEqual({ orphans: 1, lost: 1 });
+    expect(ok.body).toEqual({ orphans: 1, lost: 1, leases: [] });
     expect(await desktopState(d.id)).toBe(DesktopState.Lost);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.children.has('vm-orphan')).toBe(false);

@@ -52,5 +52,16 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_SCHEDULER: 'maybe' })).toThrow(
       /true or false/,
     );
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_HOMES_DIR: 'homes' })).toThrow(
+      /FORKDESK_HOMES_DIR must be an absolute path/,
+    );
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_LEASE_TTL_S: '1' })).toThrow(
+      /FORKDESK_LEASE_TTL_S must be an integer in 2..3600/,
+    );
+  });
+
+  it('keeps home disks under an absolute directory with a lease of a minute by default', () => {
+    const c = loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_HOMES_DIR: '/srv/homes/' });
+    expect(c.homes).toEqual({ dir: '/srv/homes', diskMib: 2048, leaseTtlS: 60, leaseGraceS: 10 });
   });
 });

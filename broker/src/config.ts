@@ -16,6 +16,7 @@ export interface BrokerConfig {
   auth: AuthConfig;
   agents: AgentsConfig;
   scheduler: SchedulerConfig;
+  homes: HomesConfig;
   /** How long "open" waits for a fork before answering `forking` (the portal then polls). */
   openWaitMs: number;
   /** Base64 AES-256 key for guacamole-lite tokens; when unset, one is kept in the database. */
@@ -24,6 +25,8 @@ export interface BrokerConfig {
   ticketTtlS: number;
   /** Serve the portal, API and tunnel over HTTPS/WSS with this certificate (PEM files). */
   tls?: TlsFiles;
+  /** Encrypts the agent CA's key in the settings table (agents/pki); unset: stored plain. */
+  caPassphrase?: string;
 }
 
 export interface TlsFiles {
@@ -64,6 +67,18 @@ export interface SchedulerConfig {
   forkTimeoutS: number;
 }
 
+/** Persistent home disks (pools with `persistentHome`). */
+export interface HomesConfig {
+  /** Directory of the users' disks on the agents' hosts (shared storage between hosts). */
+  dir: string;
+  /** Size of a new (blank) home disk. */
+  diskMib: number;
+  /** A disk lease lasts this long unless a heartbeat of its agent renews it. */
+  leaseTtlS: number;
+  /** A lapsed lease is taken over only this long after it lapsed (clock skew, fencing). */
+  leaseGraceS: number;
+}
+
 type Env = Record<string, string | undefined>;
 
 const int = (env: Env, key: string, fallback: number, min: number, max: number): number => {
@@ -91,6 +106,13 @@ const bool = (env: Env, key: string, fallback: boolean): boolean => {
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new Error(`${key} must be true or false, got '${raw}'`);
 };
+
+function absoluteDir(env: Env, key: string, fallback: string): string {
+  const raw = env[key] || fallback;
+  if (!isAbsolute(raw) || raw.split('/').includes('..'))
+    throw new Error(`${key} must be an absolute path without "..", got '${raw}'`);
+  return raw.replace(/\/+$/, '');
+}
 
 function tunnelKey(env: Env): string | undefined {
   const raw = env.FORKDESK_TUNNEL_KEY;
@@ -151,9 +173,16 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
       nightlyHour: int(env, 'FORKDESK_NIGHTLY_HOUR', 3, 0, 23),
       forkTimeoutS: int(env, 'FORKDESK_FORK_TIMEOUT_S', 300, 1, 86400),
     },
+    homes: {
+      dir: absoluteDir(env, 'FORKDESK_HOMES_DIR', '/var/lib/forkdesk/homes'),
+      diskMib: int(env, 'FORKDESK_HOME_DISK_MIB', 2048, 16, 1_048_576),
+      leaseTtlS: int(env, 'FORKDESK_LEASE_TTL_S', 60, 2, 3600),
+      leaseGraceS: int(env, 'FORKDESK_LEASE_GRACE_S', 10, 0, 3600),
+    },
     openWaitMs: int(env, 'FORKDESK_OPEN_WAIT_MS', 2000, 0, 60_000),
     tunnelKey: tunnelKey(env),
     ticketTtlS: int(env, 'FORKDESK_TICKET_TTL_S', 30, 5, 60),
+    caPassphrase: env.FORKDESK_CA_PASSPHRASE || undefined,
     ...(tls ? { tls } : {}),
   };
 }

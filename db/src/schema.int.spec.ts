@@ -1,5 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import {
+  Agent,
   Desktop,
   DesktopSession,
   DesktopState,
@@ -9,6 +10,7 @@ import {
   Pool,
   SessionMode,
   User,
+  UserDiskLease,
   UserRole,
 } from './entities';
 import { verifyPassword } from './auth/passwords';
@@ -147,6 +149,28 @@ describe('db schema on the real PostgreSQL', () => {
       userId: carol.id,
       mode: SessionMode.Control,
     });
+  });
+
+  it('lets one desktop at a time hold a user disk, and releases it when that desktop is destroyed', async () => {
+    const m = db.dataSource.manager;
+    const dave = await m.save(m.create(User, { username: 'dave' }));
+    const agent = await m.save(m.create(Agent, { name: 'lease-agent' }));
+    const [d1, d2] = [await spare(), await spare()];
+    const lease = (desktopId: string) =>
+      m.insert(UserDiskLease, {
+        userId: dave.id,
+        desktopId,
+        agentId: agent.id,
+        diskPath: '/homes/dave.qcow2',
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+    await lease(d1.id);
+    expect(await pgError(lease(d2.id))).toBe('23505');
+    await m.update(Desktop, { id: d1.id }, { state: DesktopState.Destroying });
+    expect(await m.countBy(UserDiskLease, { userId: dave.id })).toBe(1);
+    await m.update(Desktop, { id: d1.id }, { state: DesktopState.Destroyed });
+    expect(await m.countBy(UserDiskLease, { userId: dave.id })).toBe(0);
+    await lease(d2.id);
   });
 
   it('names exactly one subject per entitlement and no duplicates', async () => {

@@ -34,6 +34,8 @@ describe('loadApiConfig', () => {
       heartbeatMs: 10_000,
       gatewayHost: '127.0.0.1',
       gatewayPort: 4822,
+      gatewayInputBoostMs: 250,
+      tls: true,
     });
   });
 

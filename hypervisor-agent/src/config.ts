@@ -99,6 +99,13 @@ export interface ApiConfig {
   /** The display gateway (guacd's protocol): where guacamole-lite in the broker connects. */
   gatewayHost: string;
   gatewayPort: number;
+  /** After a keystroke or pointer event, keep QEMU's VNC refresh fast this long (ms; 0: off). */
+  gatewayInputBoostMs: number;
+  /**
+   * At enrollment, ask the broker for a certificate and serve the API over mutual TLS
+   * (FORKDESK_AGENT_TLS, default on). Once enrolled, the files in tlsDir() decide.
+   */
+  tls: boolean;
 }
 
 export const DEFAULT_API_PORT = 7450;
@@ -108,6 +115,11 @@ export const DEFAULT_DATA_DIR = '/var/lib/forkdesk';
 
 export function credentialsPath(dataDir: string): string {
   return join(dataDir, 'agent-credentials.json');
+}
+
+/** The API's TLS key (0600), certificate and the broker's CA, written at enrollment. */
+export function tlsDir(dataDir: string): string {
+  return join(dataDir, 'tls');
 }
 
 /** What a running agent writes to endpointPath() so local tools find it without flags. */
@@ -151,6 +163,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     return raw.replace(/\/+$/, '');
   };
 
+  const bool = (name: string, def: boolean): boolean => {
+    const raw = nonEmpty(name)?.toLowerCase();
+    if (raw === undefined) return def;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new Error(`${name} must be on or off, got "${raw}"`);
+  };
+
   const agentToken = nonEmpty('FORKDESK_AGENT_TOKEN');
   if (agentToken !== undefined && agentToken.length < 16) {
     throw new Error('FORKDESK_AGENT_TOKEN must be at least 16 characters');
@@ -166,6 +186,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     heartbeatMs: int('FORKDESK_HEARTBEAT_MS', 10_000, 1_000, 3_600_000),
     gatewayHost: nonEmpty('FORKDESK_GATEWAY_HOST') ?? '127.0.0.1',
     gatewayPort: int('FORKDESK_GATEWAY_PORT', DEFAULT_GATEWAY_PORT, 0, 65535),
+    gatewayInputBoostMs: int('FORKDESK_GATEWAY_INPUT_BOOST_MS', 250, 0, 5000),
+    tls: bool('FORKDESK_AGENT_TLS', true),
   };
 }
 
@@ -173,14 +195,14 @@ export function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
 
-export function httpUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+export function httpUrl(host: string, port: number, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** The URL the broker should call this agent on (sent at enrollment). */
-export function advertisedApiUrl(config: ApiConfig): string {
-  if (config.advertiseUrl) return config.advertiseUrl;
+/** The URL the broker should call this agent on (sent at enrollment); https with TLS. */
+export function advertisedApiUrl(config: ApiConfig, secure = false): string {
+  if (config.advertiseUrl) return config.advertiseUrl.replace(/^https?:/, secure ? 'https:' : '$&');
   if (config.port === 0)
     throw new Error('FORKDESK_API_PORT=0 needs FORKDESK_ADVERTISE_URL to enroll');
-  return httpUrl(isWildcard(config.host) ? hostname() : config.host, config.port);
+  return httpUrl(isWildcard(config.host) ? hostname() : config.host, config.port, secure);
 }

@@ -7,6 +7,7 @@ import { startAgentServer, type AgentServer } from './api/agent-server';
 import { AGENT_VERSION } from './api/version';
 import { loadApiConfig, loadConfig } from './config';
 import { resolveCredentials } from './enrollment/resolve-credentials';
+import { engineDisplayResolver } from './engine/display-resolver';
 import { ForkEngine } from './fork/fork-engine';
 import { DisplayGateway } from './gateway/server';
 import { logger } from './logger';
@@ -36,12 +37,8 @@ export async function startAgent(env: NodeJS.ProcessEnv, log: Logger): Promise<R
       gatewayAddress: `${apiConfig.gatewayHost}:${apiConfig.gatewayPort}`,
     });
     gateway = new DisplayGateway({
-      resolver: {
-        resolve: async (id) => {
-          const child = engine.getChild(id);
-          return child && child.state !== 'dead' ? { vncSocket: child.vncSocket } : undefined;
-        },
-      },
+      resolver: engineDisplayResolver(engine),
+      inputBoostMs: apiConfig.gatewayInputBoostMs,
       ticketSecret: credentials.displayKey,
       logger: log,
       registry: register,

@@ -2,12 +2,15 @@ import {
   AGENT_ROUTES,
   type ChildInfo,
   type CreateTemplateRequest,
+  type ForkRequest,
   type ForkResponse,
   type HostCapacity,
   type NetworkMode,
   type Personalization,
   type TemplateInfo,
+  type TlsMaterial,
 } from '@forkdesk/agent-contract';
+import { agentRequest, type AgentHttpAnswer } from './agent-http';
 
 /** Where an agent answers and how the broker proves itself to it. */
 export interface AgentEndpoint {
@@ -29,8 +32,16 @@ export class AgentCallError extends Error {
 export interface AgentClient {
   /** Builds (boot, freeze) or returns the template for an image version and shape. */
   ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
-  /** Forks one child of a ready template (network: the pool's mode, default restricted). */
-  fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo>;
+  /**
+   * Forks one child of a ready template; a retry with the same key gets the same child.
+   * `network`: the pool's mode (default restricted).
+   */
+  fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo>;
   /** Stops a child and deletes its delta; an unknown child counts as gone. */
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
   personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
@@ -39,11 +50,15 @@ export interface AgentClient {
 
 export const AGENT_CLIENT = Symbol('AgentClient');
 
-/** The real client: JSON over HTTP with the agent's bearer token and a deadline per call. */
+/**
+ * The real client: JSON with the agent's bearer token and a deadline per call; over mutual
+ * TLS (`tls`: our client certificate and CA) for agents enrolled with a certificate.
+ */
 export class HttpAgentClient implements AgentClient {
   constructor(
     private readonly timeoutMs: number,
     private readonly templateTimeoutMs: number,
+    private readonly tls?: () => Promise<TlsMaterial>,
   ) {}
 
   private async call<T>(
@@ -53,22 +68,24 @@ export class HttpAgentClient implements AgentClient {
     body?: unknown,
     timeoutMs = this.timeoutMs,
   ): Promise<T | undefined> {
-    let res: Response;
+    let res: AgentHttpAnswer;
     try {
-      res = await fetch(`${a.apiUrl.replace(/\/+$/, '')}${path}`, {
+      const url = `${a.apiUrl.replace(/\/+$/, '')}${path}`;
+      res = await agentRequest(url, {
         method,
         headers: {
           authorization: `Bearer ${a.apiToken}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        timeoutMs,
+        tls: url.startsWith('https:') && this.tls ? await this.tls() : undefined,
       });
     } catch (err) {
       throw new AgentCallError(0, `agent ${a.apiUrl} unreachable: ${(err as Error).message}`);
     }
-    const text = await res.text();
-    if (!res.ok) {
+    const text = res.text;
+    if (res.status < 200 || res.status > 299) {
       let message = text.slice(0, 300);
       try {
         const m = (JSON.parse(text) as { message?: unknown }).message;
@@ -93,12 +110,19 @@ export class HttpAgentClient implements AgentClient {
     return t;
   }
 
-  async fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo> {
-    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, {
+  async fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo> {
+    const req: ForkRequest = {
       templateId,
       count: 1,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(network ? { network } : {}),
-    });
+    };
+    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, req);
     const child = r?.children[0];
     if (!child) throw new AgentCallError(502, 'agent answered a fork with no child');
     return child;

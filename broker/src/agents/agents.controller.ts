@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Agent } from '@forkdesk/db';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { EnrollmentResponse } from '@forkdesk/agent-contract';
+import type { EnrollmentResponse, HeartbeatReply } from '@forkdesk/agent-contract';
 import type { Request } from 'express';
 import { Public, Roles } from '../auth/roles.decorator';
 import { type Actor, clientIp, CurrentActor } from '../common/actor';
@@ -58,10 +58,7 @@ export class AgentApiController {
   @HttpCode(200)
   @ApiBearerAuth()
   @UseGuards(AgentAuthGuard)
-  heartbeat(
-    @CurrentAgent() agent: Agent,
-    @Body() dto: HeartbeatDto,
-  ): Promise<{ orphans: number; lost: number }> {
+  heartbeat(@CurrentAgent() agent: Agent, @Body() dto: HeartbeatDto): Promise<HeartbeatReply> {
     if (dto.agentId !== agent.id) throw new BadRequestException(['agentId must match the path']);
     return this.agents.heartbeat(agent, dto);
   }

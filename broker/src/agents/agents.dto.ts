@@ -9,6 +9,7 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { PEM_MAX_LENGTH } from '@forkdesk/agent-contract';
 import type {
   ChildInfo,
   EnrollmentRequest,
@@ -56,6 +57,13 @@ export class EnrollDto implements EnrollmentRequest {
   @IsString()
   @Matches(/^[^\s:]{1,255}:[0-9]{1,5}$/, { message: 'gatewayAddress must be host:port' })
   gatewayAddress?: string;
+
+  @ApiPropertyOptional({ description: 'PKCS#10 request (PEM) for the agent API certificate' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PEM_MAX_LENGTH)
+  @Matches(/^-----BEGIN CERTIFICATE REQUEST-----/, { message: 'csr must be a PEM request' })
+  csr?: string;
 }
 
 /** Heartbeats are produced by our own agents; the shape is checked, the lists taken as sent. */

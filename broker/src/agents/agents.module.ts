@@ -4,19 +4,23 @@ import { AGENT_CLIENT, HttpAgentClient } from './agent-client';
 import { AdminAgentsController, AgentApiController } from './agents.controller';
 import { AgentsService } from './agents.service';
 import { PlacementService } from './placement';
+import { PkiService } from './pki/pki.service';
 
 @Module({
   controllers: [AdminAgentsController, AgentApiController],
   providers: [
     AgentsService,
     PlacementService,
+    PkiService,
     {
       provide: AGENT_CLIENT,
-      useFactory: (c: BrokerConfig) =>
-        new HttpAgentClient(c.agents.requestTimeoutMs, c.agents.templateTimeoutMs),
-      inject: [BROKER_CONFIG],
+      useFactory: (c: BrokerConfig, pki: PkiService) =>
+        new HttpAgentClient(c.agents.requestTimeoutMs, c.agents.templateTimeoutMs, () =>
+          pki.clientTls(),
+        ),
+      inject: [BROKER_CONFIG, PkiService],
     },
   ],
-  exports: [AgentsService, PlacementService, AGENT_CLIENT],
+  exports: [AgentsService, PlacementService, PkiService, AGENT_CLIENT],
 })
 export class AgentsModule {}

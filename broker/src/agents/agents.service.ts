@@ -1,11 +1,18 @@
 import {
+  BadRequestException,
   ConflictException,
   Inject,
   Injectable,
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { newDisplayKey, type EnrollmentResponse, type Heartbeat } from '@forkdesk/agent-contract';
+import {
+  certificateFingerprint,
+  newDisplayKey,
+  type EnrollmentResponse,
+  type Heartbeat,
+  type HeartbeatReply,
+} from '@forkdesk/agent-contract';
 import { Agent, AgentState, DesktopState as S } from '@forkdesk/db';
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import type { Logger } from 'pino';
@@ -16,9 +23,11 @@ import { isUniqueViolation } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DiskLeases } from '../desktops/disk-leases';
 import { parseAgentImageKey } from '../images/manifest';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
+import { PkiService } from './pki/pki.service';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -40,7 +49,9 @@ export class AgentsService {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly states: DesktopStateMachine,
+    private readonly leases: DiskLeases,
     @Inject(AGENT_CLIENT) private readonly client: AgentClient,
+    private readonly pki: PkiService,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -81,12 +92,25 @@ export class AgentsService {
     const [gatewayHost, gatewayPort] = dto.gatewayAddress
       ? [dto.gatewayAddress.replace(/:[0-9]+$/, ''), Number(dto.gatewayAddress.split(':').pop())]
       : [null, null];
+    const ca = dto.csr ? await this.pki.authority() : undefined;
     return this.ds.transaction(async (tx) => {
       const agent = await tx.findOne(Agent, {
         where: { enrollmentTokenHash: sha256(dto.enrollmentToken), state: AgentState.Enrolling },
         lock: { mode: 'pessimistic_write' },
       });
       if (!agent) throw new UnauthorizedException('unknown or already used enrollment token');
+      // Signed before anything is saved: a bad request spends no token.
+      let certificate: string | undefined;
+      if (ca && dto.csr) {
+        const apiHost = new URL(dto.apiUrl).hostname;
+        if (dto.apiUrl.startsWith('http:'))
+          throw new BadRequestException(['apiUrl must be https when a csr is sent']);
+        try {
+          certificate = await ca.signAgentCsr(dto.csr, agent.id, [apiHost]);
+        } catch (err) {
+          throw new BadRequestException([(err as Error).message]);
+        }
+      }
       if (agent.name.startsWith('pending-')) {
         const taken = await tx.existsBy(Agent, { name: dto.hostname });
         agent.name = taken ? `${dto.hostname}-${agent.id.slice(0, 8)}` : dto.hostname;
@@ -112,10 +136,13 @@ export class AgentsService {
             apiUrl: agent.apiUrl,
             gateway: dto.gatewayAddress ?? null,
             version: dto.agentVersion,
+            certificate: certificate ? await certificateFingerprint(certificate) : null,
           },
         },
       );
-      return { agentId: agent.id, apiToken, displayKey };
+      return certificate && ca
+        ? { agentId: agent.id, apiToken, displayKey, certificate, caCertificate: ca.certificate }
+        : { agentId: agent.id, apiToken, displayKey };
     });
   }
 
@@ -130,9 +157,9 @@ export class AgentsService {
   }
 
   /** What the agent really runs becomes the truth: capacity, templates, desktops. */
-  async heartbeat(agent: Agent, hb: Heartbeat): Promise<{ orphans: number; lost: number }> {
+  async heartbeat(agent: Agent, hb: Heartbeat): Promise<HeartbeatReply> {
     const actor = agentActor(agent);
-    const { orphans, lost } = await this.ds.transaction(async (tx) => {
+    const { orphans, lost, leases } = await this.ds.transaction(async (tx) => {
       const before = await tx.findOneOrFail(Agent, {
         where: { id: agent.id },
         lock: { mode: 'pessimistic_write' },
@@ -158,10 +185,12 @@ export class AgentsService {
         });
       }
       await this.syncTemplates(tx, agent.id, hb);
-      return this.syncDesktops(tx, agent.id, hb, actor);
+      const synced = await this.syncDesktops(tx, agent.id, hb, actor);
+      const running = hb.vms.filter((v) => v.state !== 'dead').map((v) => v.id);
+      return { ...synced, leases: await this.leases.renew(tx, agent.id, running) };
     });
     for (const vmId of orphans) void this.destroyOrphan(agent, vmId);
-    return { orphans: orphans.length, lost };
+    return { orphans: orphans.length, lost, leases };
   }
 
   private async syncTemplates(tx: EntityManager, agentId: string, hb: Heartbeat): Promise<void> {

@@ -1,7 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { DesktopStateMachine } from './desktop-state';
+import { DiskLeases } from './disk-leases';
 
-/** The state machine is used by desktops, agents (reconciliation) and the scheduler. */
+/** The state machine and disk leases are used by desktops, agents (reconciliation, heartbeat
+ * renewals) and the scheduler. */
 @Global()
-@Module({ providers: [DesktopStateMachine], exports: [DesktopStateMachine] })
+@Module({
+  providers: [DesktopStateMachine, DiskLeases],
+  exports: [DesktopStateMachine, DiskLeases],
+})
 export class DesktopStateModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DesktopState as S } from '@forkdesk/db';
+import { DesktopState as S, SessionState } from '@forkdesk/db';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -111,5 +111,37 @@ export class DesktopStateMachine {
       targetId: id,
       details: { to: S.Forking, poolId, ...details },
     });
+  }
+
+  /**
+   * Moves the owner's session state of an assigned desktop (connected / disconnected /
+   * logged_off), stamping the disconnect time, audited as `desktop.session.<state>`. Only
+   * from `from` (null: not connected since assignment); false when it was not there.
+   */
+  async session(
+    tx: EntityManager,
+    id: string,
+    from: readonly (SessionState | null)[],
+    to: SessionState,
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `UPDATE desktops SET session_state = $2::session_state, updated_at = now(),
+              disconnected_at = CASE WHEN $2::session_state = 'connected' THEN NULL ELSE now() END
+        WHERE id = $1 AND state IN ('assigned', 'in_use')
+          AND (session_state = ANY($3::session_state[]) OR ($4 AND session_state IS NULL))
+        RETURNING pool_id`,
+      [id, to, from.filter((f) => f !== null), from.includes(null)],
+    )) as [{ pool_id: string }[], number];
+    const row = rows[0][0];
+    if (!row) return false;
+    await this.audit.record(tx, actor, {
+      action: `desktop.session.${to}`,
+      targetType: 'desktop',
+      targetId: id,
+      details: { poolId: row.pool_id, ...details },
+    });
+    return true;
   }
 }

@@ -89,6 +89,7 @@ export class AdminSessionsController {
   @Post(':desktopId/logoff')
   @HttpCode(204)
   logoff(@Param('desktopId', UuidParam) id: string, @CurrentActor() actor: Actor): Promise<void> {
-    return this.desktops.logoff(id, actor, null, 'admin logoff');
+    // An admin's logoff also unassigns a dedicated desktop.
+    return this.desktops.logoff(id, actor, null, 'admin logoff', { unassign: true });
   }
 }

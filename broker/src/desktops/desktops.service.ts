@@ -1,5 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { Desktop, DesktopState as S, Pool } from '@forkdesk/db';
+import { AssignmentMode, Desktop, DesktopState as S, Pool, SessionState } from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { PlacementService } from '../agents/placement';
 import type { SessionUser } from '../auth/session-user';
@@ -9,6 +9,7 @@ import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { BrokerMetrics } from '../health/metrics';
 import { effectiveVersion } from '../pools/pools.service';
 import { DesktopStateMachine } from './desktop-state';
+import { DiskLeases } from './disk-leases';
 import { ForkService, type PendingFork } from './fork.service';
 import { PoolEvents } from './pool-events';
 
@@ -16,12 +17,30 @@ export interface DesktopBrief {
   id: string;
   state: S;
   poolId: string;
+  /** The owner's session: connected, disconnected, logged_off (dedicated); null before the
+   * first connection. */
+  sessionState?: SessionState | null;
+  /** When the owner's display connection last closed. */
+  disconnectedAt?: Date | null;
   lastError?: string;
 }
 
 export interface MyPool {
-  pool: { id: string; name: string; vcpus: number; memoryMib: number };
-  desktop: null | { id: string; state: S; since: Date };
+  pool: {
+    id: string;
+    name: string;
+    vcpus: number;
+    memoryMib: number;
+    assignmentMode: AssignmentMode;
+    persistentHome: boolean;
+  };
+  desktop: null | {
+    id: string;
+    state: S;
+    since: Date;
+    sessionState: SessionState | null;
+    disconnectedAt: Date | null;
+  };
 }
 
 export interface SessionView {
@@ -34,6 +53,9 @@ export interface SessionView {
   agent: string | null;
   since: Date | null;
   connected: boolean;
+  sessionState: SessionState | null;
+  disconnectedAt: Date | null;
+  assignmentMode: AssignmentMode;
   privateMib: number | null;
   sharedMib: number | null;
 }
@@ -68,13 +90,14 @@ export class DesktopsService {
     private readonly forks: ForkService,
     private readonly events: PoolEvents,
     private readonly metrics: BrokerMetrics,
+    private readonly leases: DiskLeases,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
   async myPools(userId: string): Promise<MyPool[]> {
     const rows = (await this.ds.query(
-      `SELECT p.id, p.name, p.vcpus, p.memory_mib,
-              d.id AS desktop_id, d.state AS desktop_state,
+      `SELECT p.id, p.name, p.vcpus, p.memory_mib, p.assignment_mode, p.persistent_home,
+              d.id AS desktop_id, d.state AS desktop_state, d.session_state, d.disconnected_at,
               COALESCE(d.last_active_at, d.assigned_at, d.created_at) AS since
          FROM pools p
          LEFT JOIN desktops d ON d.pool_id = p.id AND ${MINE}
@@ -86,13 +109,32 @@ export class DesktopsService {
       name: string;
       vcpus: number;
       memory_mib: number;
+      assignment_mode: AssignmentMode;
+      persistent_home: boolean;
       desktop_id: string | null;
       desktop_state: S;
+      session_state: SessionState | null;
+      disconnected_at: Date | null;
       since: Date;
     }[];
     return rows.map((r) => ({
-      pool: { id: r.id, name: r.name, vcpus: r.vcpus, memoryMib: r.memory_mib },
-      desktop: r.desktop_id ? { id: r.desktop_id, state: r.desktop_state, since: r.since } : null,
+      pool: {
+        id: r.id,
+        name: r.name,
+        vcpus: r.vcpus,
+        memoryMib: r.memory_mib,
+        assignmentMode: r.assignment_mode,
+        persistentHome: r.persistent_home,
+      },
+      desktop: r.desktop_id
+        ? {
+            id: r.desktop_id,
+            state: r.desktop_state,
+            since: r.since,
+            sessionState: r.session_state,
+            disconnectedAt: r.disconnected_at,
+          }
+        : null,
     }));
   }
 
@@ -138,10 +180,30 @@ export class DesktopsService {
     actor: Actor,
   ): Promise<OpenStep> {
     const have = (await tx.query(
-      `SELECT d.id, d.state FROM desktops d WHERE d.pool_id = $2 AND ${MINE} LIMIT 1`,
+      `SELECT d.id, d.state, d.session_state FROM desktops d WHERE d.pool_id = $2 AND ${MINE} LIMIT 1`,
       [user.id, pool.id],
-    )) as { id: string; state: S }[];
-    if (have[0]) return { kind: 'have', desktop: { ...have[0], poolId: pool.id } };
+    )) as { id: string; state: S; session_state: SessionState | null }[];
+    if (have[0]) {
+      const h = have[0];
+      // A dedicated desktop kept after logoff: the user is back, the disconnect timeout runs.
+      if (h.session_state === SessionState.LoggedOff) {
+        await this.states.session(
+          tx,
+          h.id,
+          [SessionState.LoggedOff],
+          SessionState.Disconnected,
+          actor,
+          {
+            reason: 'reopened',
+          },
+        );
+        h.session_state = SessionState.Disconnected;
+      }
+      return {
+        kind: 'have',
+        desktop: { id: h.id, state: h.state, poolId: pool.id, sessionState: h.session_state },
+      };
+    }
 
     const version = await effectiveVersion(tx, pool);
     if (!version) {
@@ -149,16 +211,17 @@ export class DesktopsService {
       throw new RetryLaterException('this pool has no published image version yet', 60);
     }
     const spare = (await tx.query(
-      `SELECT d.id, d.vm_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
+      `SELECT d.id, d.vm_id, d.agent_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
         WHERE d.pool_id = $1 AND d.state = 'ready' AND d.image_version_id = $2 AND a.state = 'active'
         ORDER BY d.ready_at
         LIMIT 1
         FOR UPDATE OF d SKIP LOCKED`,
       [pool.id, version.id],
-    )) as { id: string; vm_id: string; api_url: string; api_token: string }[];
+    )) as { id: string; vm_id: string; agent_id: string; api_url: string; api_token: string }[];
     if (spare[0]) {
       const s = spare[0];
       await this.states.move(tx, s.id, [S.Ready], S.Assigned, actor, { assigned_user_id: user.id });
+      if (pool.persistentHome) await this.leases.acquire(tx, user.id, s.id, s.agent_id);
       return {
         kind: 'assigned',
         desktop: { id: s.id, state: S.Assigned, poolId: pool.id },
@@ -195,6 +258,7 @@ export class DesktopsService {
     )) as { id: string }[];
     const id = inserted[0].id;
     await this.states.created(tx, id, pool.id, actor, { reservedFor: user.id });
+    if (pool.persistentHome) await this.leases.acquire(tx, user.id, id, place.agentId);
     return {
       kind: 'fork',
       desktop: { id, state: S.Forking, poolId: pool.id },
@@ -227,25 +291,43 @@ export class DesktopsService {
       id: d.id,
       state: d.state,
       poolId: d.poolId,
+      sessionState: d.sessionState,
+      disconnectedAt: d.disconnectedAt,
       ...(d.lastError ? { lastError: d.lastError } : {}),
     };
   }
 
   /**
-   * Ends a desktop: destroying (committed with its sessions closed), then the agent destroys
-   * the VM, then destroyed. `ownerId` set: only that user's desktop (404 otherwise).
+   * Logoff, with the pool's refresh policy: a floating desktop ends (destroying, committed
+   * with its sessions closed; then the agent destroys the VM; then destroyed). A dedicated
+   * one stays its user's (sessions closed, `logged_off`) unless `unassign` (an admin), or it
+   * is on an older version than its pool now forks (the pool was refreshed).
+   * `ownerId` set: only that user's desktop (404 otherwise).
    */
   async logoff(
     desktopId: string,
     actor: Actor,
     ownerId: string | null,
     reason = 'logoff',
+    opts: { unassign?: boolean } = {},
   ): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    const destroy = await this.ds.transaction(async (tx) => {
       const d = await tx.findOneBy(Desktop, { id: desktopId });
       if (!d || (ownerId !== null && d.assignedUserId !== ownerId))
         throw new NotFoundException('desktop not found');
-      if (d.state === S.Destroying || d.state === S.Destroyed) return; // already on its way
+      if (d.state === S.Destroying || d.state === S.Destroyed) return false; // already on its way
+      if (!opts.unassign && (await this.keepsDedicated(tx, d))) {
+        await this.endSessions(tx, desktopId, reason);
+        await this.states.session(
+          tx,
+          desktopId,
+          [null, SessionState.Connected, SessionState.Disconnected],
+          SessionState.LoggedOff,
+          actor,
+          { reason },
+        );
+        return false;
+      }
       const moved = await this.states.move(
         tx,
         desktopId,
@@ -256,18 +338,31 @@ export class DesktopsService {
         { reason },
       );
       if (!moved) throw new NotFoundException('desktop not found');
-      await tx.query(
-        `UPDATE desktop_sessions SET ended_at = now(), end_reason = $2 WHERE desktop_id = $1 AND ended_at IS NULL`,
-        [desktopId, reason],
-      );
+      await this.endSessions(tx, desktopId, reason);
+      return true;
     });
-    await this.forks.destroy(desktopId);
+    if (destroy) await this.forks.destroy(desktopId);
+  }
+
+  /** A dedicated desktop in use, on the version its pool forks now, survives logoff. */
+  private async keepsDedicated(tx: EntityManager, d: Desktop): Promise<boolean> {
+    if (d.state !== S.Assigned && d.state !== S.InUse) return false;
+    const pool = await tx.findOneByOrFail(Pool, { id: d.poolId });
+    if (pool.assignmentMode !== AssignmentMode.Dedicated) return false;
+    return (await effectiveVersion(tx, pool))?.id === d.imageVersionId;
+  }
+
+  private async endSessions(tx: EntityManager, desktopId: string, reason: string): Promise<void> {
+    await tx.query(
+      `UPDATE desktop_sessions SET ended_at = now(), end_reason = $2 WHERE desktop_id = $1 AND ended_at IS NULL`,
+      [desktopId, reason],
+    );
   }
 
   async sessions(): Promise<SessionView[]> {
     const rows = (await this.ds.query(
       `SELECT d.id, d.state, d.assigned_user_id, u.username, d.pool_id, p.name AS pool, a.name AS agent,
-              d.assigned_at, d.private_mib, d.shared_mib,
+              d.assigned_at, d.private_mib, d.shared_mib, d.session_state, d.disconnected_at, p.assignment_mode,
               EXISTS (SELECT 1 FROM desktop_sessions s WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL) AS connected
          FROM desktops d JOIN users u ON u.id = d.assigned_user_id JOIN pools p ON p.id = d.pool_id
          LEFT JOIN agents a ON a.id = d.agent_id
@@ -285,6 +380,9 @@ export class DesktopsService {
       private_mib: number | null;
       shared_mib: number | null;
       connected: boolean;
+      session_state: SessionState | null;
+      disconnected_at: Date | null;
+      assignment_mode: AssignmentMode;
     }[];
     return rows.map((r) => ({
       desktopId: r.id,
@@ -296,6 +394,9 @@ export class DesktopsService {
       agent: r.agent,
       since: r.assigned_at,
       connected: r.connected,
+      sessionState: r.session_state,
+      disconnectedAt: r.disconnected_at,
+      assignmentMode: r.assignment_mode,
       privateMib: r.private_mib,
       sharedMib: r.shared_mib,
     }));

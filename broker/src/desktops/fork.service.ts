@@ -1,13 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { NetworkMode, Personalization } from '@forkdesk/agent-contract';
+import type { ChildInfo, NetworkMode, Personalization } from '@forkdesk/agent-contract';
 import { DesktopState as S } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { AGENT_CLIENT, type AgentClient, type AgentEndpoint } from '../agents/agent-client';
+import {
+  AGENT_CLIENT,
+  AgentCallError,
+  type AgentClient,
+  type AgentEndpoint,
+} from '../agents/agent-client';
 import { type Actor, SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
 import { BrokerMetrics } from '../health/metrics';
+import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from './desktop-state';
+import { DiskLeases } from './disk-leases';
 import { PoolEvents } from './pool-events';
 
 /** A `forking` desktop row, committed before the agent is asked (its id is the fork's key). */
@@ -37,7 +44,9 @@ export class ForkService {
     private readonly states: DesktopStateMachine,
     private readonly events: PoolEvents,
     private readonly metrics: BrokerMetrics,
+    private readonly leases: DiskLeases,
     @Inject(AGENT_CLIENT) private readonly agents: AgentClient,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -53,8 +62,7 @@ export class ForkService {
     const t0 = performance.now();
     let vmId: string;
     try {
-      vmId = (await this.agents.fork(f.endpoint, f.agentTemplateId, await this.networkOf(f.poolId)))
-        .id;
+      vmId = (await this.forkOnce(f)).id;
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'true' }, (performance.now() - t0) / 1000);
     } catch (err) {
       this.metrics.agentCalls.observe({ op: 'fork', ok: 'false' }, (performance.now() - t0) / 1000);
@@ -91,8 +99,23 @@ export class ForkService {
     }
   }
 
-  /** Hostname, user name and clock in the guest. A failure is recorded, not fatal: the
-   * desktop still works, only less personal. */
+  /**
+   * The desktop id is the fork's idempotency key: when the answer is lost (agent unreachable
+   * or too slow), the request is sent once more and the agent answers the child it made.
+   */
+  private async forkOnce(f: PendingFork): Promise<ChildInfo> {
+    const network = await this.networkOf(f.poolId);
+    try {
+      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
+    } catch (err) {
+      if (!(err instanceof AgentCallError) || err.status !== 0) throw err;
+      this.log.warn({ err, desktop: f.desktopId }, 'fork answer lost; asking again');
+      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
+    }
+  }
+
+  /** Hostname, user name, clock and home disk in the guest. A failure is recorded, not
+   * fatal: the desktop still works, only less personal. */
   async personalize(
     desktopId: string,
     endpoint: AgentEndpoint,
@@ -110,6 +133,7 @@ export class ForkService {
       syncClock: true,
       ...(userName ? { userName } : {}),
       ...(fullName ? { fullName } : {}),
+      ...(await this.homeDisk(desktopId)),
     };
     const t0 = performance.now();
     try {
@@ -129,6 +153,31 @@ export class ForkService {
         `personalization failed: ${(err as Error).message}`.slice(0, 1000),
       ]);
     }
+  }
+
+  /**
+   * The home disk of a desktop that holds its user's disk lease, with the lease pushed on
+   * (the fork may have taken a while) and its expiry for the agent's watchdog.
+   */
+  private async homeDisk(desktopId: string): Promise<Partial<Personalization>> {
+    const lease = await this.ds.transaction((tx) => this.leases.extend(tx, desktopId));
+    if (!lease) {
+      const [d] = (await this.ds.query(
+        `SELECT p.persistent_home FROM desktops d JOIN pools p ON p.id = d.pool_id WHERE d.id = $1`,
+        [desktopId],
+      )) as { persistent_home: boolean }[];
+      if (d?.persistent_home)
+        await this.ds.query(`UPDATE desktops SET last_error = $2 WHERE id = $1`, [
+          desktopId,
+          'the home disk lease lapsed before the disk was attached',
+        ]);
+      return {};
+    }
+    return {
+      persistentDisk: lease.diskPath,
+      persistentDiskSizeMiB: this.config.homes.diskMib,
+      leaseExpiresAt: lease.expiresAt.toISOString(),
+    };
   }
 
   /** Destroys a `destroying` desktop's VM, then marks it destroyed. On failure it stays

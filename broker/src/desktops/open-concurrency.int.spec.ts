@@ -22,7 +22,10 @@ describe('200 concurrent opens on one pool', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('broker_storm');
-    broker = await startBroker(db, new FakeAgentClient(), { env: { FORKDESK_DB_POOL: '30' } });
+    broker = await startBroker(db, new FakeAgentClient(), {
+      // The fake agent's heartbeat is seeded once; a loaded machine must not time it out mid-test.
+      env: { FORKDESK_DB_POOL: '30', FORKDESK_AGENT_TIMEOUT_S: '3600' },
+    });
   });
 
   afterAll(async () => {

@@ -70,6 +70,7 @@ export function imageSource(v: VersionFiles): ImageSource {
     append: typeof m.append === 'string' ? m.append : '',
     ...(readyCheck ? { readyCheck } : {}),
     ...(typeof m.forkHook === 'string' ? { forkHook: m.forkHook } : {}),
+    ...(typeof m.resizeHook === 'string' ? { resizeHook: m.resizeHook } : {}),
     hash: v.recipe_hash ?? String(m.hash ?? ''),
   };
 }

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsEnum, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
-import { NetworkMode, RefreshPolicy } from '@forkdesk/db';
+import {
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { AssignmentMode, NetworkMode, RefreshPolicy } from '@forkdesk/db';
 
 export class CreatePoolDto {
   @ApiProperty({ example: 'engineering' })
@@ -52,12 +62,37 @@ export class CreatePoolDto {
   @IsEnum(RefreshPolicy)
   refreshPolicy?: RefreshPolicy;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 10080, default: 60 })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 10080,
+    default: 60,
+    description:
+      'disconnect timeout: minutes a desktop may stay without its owner connected before it is logged off (0: never)',
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(10080)
   idleTimeoutMin?: number;
+
+  @ApiPropertyOptional({
+    enum: AssignmentMode,
+    default: AssignmentMode.Floating,
+    description:
+      'floating: logoff ends the desktop and the user gets any spare next time; dedicated: the user keeps the same desktop across logoffs until an admin logs it off or the pool moves to a new version',
+  })
+  @IsOptional()
+  @IsEnum(AssignmentMode)
+  assignmentMode?: AssignmentMode;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      "each user's home is a persistent disk, attached to one desktop at a time (database lease)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  persistentHome?: boolean;
 
   @ApiPropertyOptional({ enum: NetworkMode, default: NetworkMode.Restricted })
   @IsOptional()
@@ -92,6 +127,8 @@ export interface PoolView {
   maxSize: number;
   refreshPolicy: RefreshPolicy;
   idleTimeoutMin: number;
+  assignmentMode: AssignmentMode;
+  persistentHome: boolean;
   networkMode: NetworkMode;
   desktops: Record<string, number>;
 }

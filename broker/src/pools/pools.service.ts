@@ -73,6 +73,8 @@ export class PoolsService {
       maxSize: p.maxSize,
       refreshPolicy: p.refreshPolicy,
       idleTimeoutMin: p.idleTimeoutMin,
+      assignmentMode: p.assignmentMode,
+      persistentHome: p.persistentHome,
       networkMode: p.networkMode,
       desktops: Object.fromEntries(counts.map((c) => [c.state, c.n])),
     };

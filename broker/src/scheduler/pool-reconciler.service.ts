@@ -55,9 +55,11 @@ export class PoolReconciler {
       if (!pool) return null;
       const version = await effectiveVersion(tx, pool);
       if (!version) return null;
-      // Spares of another version go (nobody uses them); desktops in use stay until logoff.
+      // Spares of another version go (nobody uses them), and so do dedicated desktops kept
+      // after logoff; desktops in use stay until logoff.
       const stale = (await tx.query(
-        `SELECT id FROM desktops WHERE pool_id = $1 AND state = 'ready' AND image_version_id <> $2
+        `SELECT id FROM desktops WHERE pool_id = $1 AND image_version_id <> $2
+            AND (state = 'ready' OR (state IN ('assigned', 'in_use') AND session_state = 'logged_off'))
           FOR UPDATE SKIP LOCKED`,
         [pool.id, version.id],
       )) as { id: string }[];
@@ -65,7 +67,7 @@ export class PoolReconciler {
         await this.states.move(
           tx,
           s.id,
-          [S.Ready],
+          [S.Ready, S.Assigned, S.InUse],
           S.Destroying,
           SYSTEM,
           {},

@@ -85,7 +85,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     if (!leads) return false;
     await this.job('agents', () => this.agents.checkSilent());
     await this.job('stuck', () => this.finishStuck());
-    await this.job('idle', () => this.idleLogoffs());
+    await this.job('disconnect', () => this.disconnectLogoffs());
     await this.job('nightly', () => this.nightly.runIfDue(this.clock.now()));
     await this.job('reconcile', () => this.reconciler.reconcileAll());
     await this.job('sessions', () => this.sessions.purgeExpired());
@@ -122,16 +122,22 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     for (const d of destroying) await this.forks.destroy(d.id);
   }
 
-  /** Desktops nobody is connected to for longer than their pool's idle timeout. */
-  private async idleLogoffs(): Promise<void> {
-    const idle = (await this.ds.query(
+  /**
+   * The disconnect timeout: desktops whose owner is disconnected (or never connected since
+   * assignment) for longer than their pool's timeout are logged off; the pool's assignment
+   * mode decides what logoff does (floating: destroyed and refilled; dedicated: kept).
+   * Desktops kept for their users go too once their pool turned floating.
+   */
+  private async disconnectLogoffs(): Promise<void> {
+    const due = (await this.ds.query(
       `SELECT d.id FROM desktops d JOIN pools p ON p.id = d.pool_id
         WHERE d.state IN ('assigned', 'in_use') AND p.idle_timeout_min > 0
-          AND COALESCE(d.last_active_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)
-          AND NOT EXISTS (SELECT 1 FROM desktop_sessions s
-                           WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL)`,
+          AND (d.session_state IS NULL OR d.session_state = 'disconnected'
+               -- kept while the pool was dedicated; it is floating now
+               OR (d.session_state = 'logged_off' AND p.assignment_mode = 'floating'))
+          AND COALESCE(d.disconnected_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)`,
       [this.clock.now()],
     )) as { id: string }[];
-    for (const d of idle) await this.desktops.logoff(d.id, SYSTEM, null, 'idle timeout');
+    for (const d of due) await this.desktops.logoff(d.id, SYSTEM, null, 'disconnect timeout');
   }
 }

@@ -19,6 +19,8 @@ export class FakeAgentClient implements AgentClient {
   readonly templates: CreateTemplateRequest[] = [];
   /** Set to make the next forks fail. */
   failForks = false;
+  /** Set to make the next fork happen but its answer be lost (status 0, as a timeout). */
+  loseNextForkAnswer = false;
   private n = 0;
 
   async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
@@ -36,8 +38,21 @@ export class FakeAgentClient implements AgentClient {
     };
   }
 
-  async fork(a: AgentEndpoint, templateId: string, network?: NetworkMode): Promise<ChildInfo> {
+  /** Fork calls received, with their idempotency keys. */
+  readonly forkKeys: (string | undefined)[] = [];
+  private readonly byKey = new Map<string, ChildInfo>();
+
+  async fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo> {
+    this.forkKeys.push(idempotencyKey);
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
+    // Like the agent: a retried key answers the first child.
+    const again = idempotencyKey ? this.byKey.get(idempotencyKey) : undefined;
+    if (again) return again;
     const id = `vm-${++this.n}`;
     const child = {
       id,
@@ -52,6 +67,11 @@ export class FakeAgentClient implements AgentClient {
       ...(network ? { network } : {}),
     };
     this.children.set(id, child);
+    if (idempotencyKey) this.byKey.set(idempotencyKey, child);
+    if (this.loseNextForkAnswer) {
+      this.loseNextForkAnswer = false;
+      throw new AgentCallError(0, 'fake: the answer was lost');
+    }
     return child;
   }
 

@@ -32,7 +32,15 @@ export class TunnelGateway implements OnApplicationShutdown {
         },
       },
     );
-    lite.on('open', (c) => log.info({ connection: c.connectionId }, 'tunnel open'));
+    lite.on('open', (c) => {
+      const session = c.connectionSettings?.connection?.[SESSION_SETTING];
+      log.info({ connection: c.connectionId, session }, 'tunnel open');
+      if (typeof session === 'string') {
+        this.tunnels
+          .opened(session)
+          .catch((err: unknown) => log.warn({ err }, 'could not mark the session connected'));
+      }
+    });
     lite.on('close', (c) => {
       const session = c.connectionSettings?.connection?.[SESSION_SETTING];
       log.info({ connection: c.connectionId, session }, 'tunnel closed');

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { newTicketNonce, signTicket, type DisplayMode } from '@forkdesk/agent-contract';
-import { DesktopSession, DesktopState as S, SessionMode } from '@forkdesk/db';
-import { DataSource } from 'typeorm';
+import { DesktopSession, DesktopState as S, SessionMode, SessionState } from '@forkdesk/db';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { RetryLaterException } from '../common/errors';
@@ -113,13 +113,58 @@ export class TunnelService {
     });
   }
 
-  /** A display connection closed: the session ends, the desktop counts as active until now. */
+  /** The owner's display connection is up: the desktop's session is connected. */
+  async opened(sessionId: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const rows = (await tx.query(
+        `SELECT desktop_id, user_id, client_ip FROM desktop_sessions
+          WHERE id = $1 AND ended_at IS NULL AND mode = 'control'`,
+        [sessionId],
+      )) as { desktop_id: string; user_id: string; client_ip: string | null }[];
+      const s = rows[0];
+      if (!s) return; // replaced or logged off meanwhile
+      await this.states.session(
+        tx,
+        s.desktop_id,
+        [null, SessionState.Disconnected, SessionState.LoggedOff],
+        SessionState.Connected,
+        await this.ownerActor(tx, s.user_id, s.client_ip),
+        { sessionId },
+      );
+    });
+  }
+
+  /**
+   * A display connection closed: the session ends, the desktop counts as active until now,
+   * and when it was the owner's, the desktop's session is disconnected (the pool's
+   * disconnect timeout starts).
+   */
   async closed(sessionId: string): Promise<void> {
-    await this.ds.query(
-      `WITH s AS (UPDATE desktop_sessions SET ended_at = now(), end_reason = 'disconnected'
-                   WHERE id = $1 AND ended_at IS NULL RETURNING desktop_id)
-       UPDATE desktops SET last_active_at = now() WHERE id IN (SELECT desktop_id FROM s)`,
-      [sessionId],
-    );
+    await this.ds.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE desktop_sessions SET ended_at = now(), end_reason = 'disconnected'
+          WHERE id = $1 AND ended_at IS NULL RETURNING desktop_id, user_id, client_ip, mode`,
+        [sessionId],
+      )) as [{ desktop_id: string; user_id: string; client_ip: string | null; mode: string }[]];
+      const s = rows[0];
+      if (!s) return; // replaced by a reconnect, or logged off
+      await tx.query(`UPDATE desktops SET last_active_at = now() WHERE id = $1`, [s.desktop_id]);
+      if (s.mode !== SessionMode.Control) return;
+      await this.states.session(
+        tx,
+        s.desktop_id,
+        [null, SessionState.Connected],
+        SessionState.Disconnected,
+        await this.ownerActor(tx, s.user_id, s.client_ip),
+        { sessionId },
+      );
+    });
+  }
+
+  private async ownerActor(tx: EntityManager, userId: string, ip: string | null): Promise<Actor> {
+    const [u] = (await tx.query(`SELECT username FROM users WHERE id = $1`, [userId])) as {
+      username: string;
+    }[];
+    return { userId, name: `user:${u?.username ?? userId}`, ip };
   }
 }

@@ -10,7 +10,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Agent } from './agent.entity';
-import { DesktopState } from './enums';
+import { DesktopState, SessionState } from './enums';
 import { ImageVersion } from './image-version.entity';
 import { Pool } from './pool.entity';
 import { Template } from './template.entity';
@@ -27,6 +27,7 @@ import { User } from './user.entity';
   'ck_desktops_assignment',
   `("state" NOT IN ('assigned', 'in_use') OR "assigned_user_id" IS NOT NULL) AND ("state" NOT IN ('forking', 'ready') OR "assigned_user_id" IS NULL)`,
 )
+@Check('ck_desktops_session_state', `"session_state" IS NULL OR "assigned_user_id" IS NOT NULL`)
 @Index('uq_desktops_live_user_pool', ['poolId', 'assignedUserId'], {
   unique: true,
   where: `"assigned_user_id" IS NOT NULL AND "state" IN ('assigned', 'in_use')`,
@@ -95,6 +96,14 @@ export class Desktop {
   @ManyToOne(() => User, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'reserved_user_id', foreignKeyConstraintName: 'FK_desktops_reserved_user' })
   reservedUser?: User;
+
+  /** The owner's display session; null before the desktop is assigned. */
+  @Column({ type: 'enum', enum: SessionState, enumName: 'session_state', nullable: true })
+  sessionState!: SessionState | null;
+
+  /** When the owner's last control connection closed (the disconnect timeout counts from it). */
+  @Column({ type: 'timestamptz', nullable: true })
+  disconnectedAt!: Date | null;
 
   @Column({ type: 'integer', nullable: true })
   privateMib!: number | null;

@@ -19,6 +19,12 @@ export enum RefreshPolicy {
   Never = 'never',
 }
 
+/** floating: a fresh desktop per logon; dedicated: the user keeps one desktop across logons. */
+export enum AssignmentMode {
+  Floating = 'floating',
+  Dedicated = 'dedicated',
+}
+
 export enum NetworkMode {
   Restricted = 'restricted',
   Nat = 'nat',
@@ -52,4 +58,15 @@ export enum DesktopState {
 export enum SessionMode {
   Control = 'control',
   View = 'view',
+}
+
+/**
+ * The owner's display session on an assigned desktop: connected (a control tunnel is open),
+ * disconnected (closed; the pool's disconnect timeout runs), logged_off (a dedicated desktop
+ * kept for its user after logoff).
+ */
+export enum SessionState {
+  Connected = 'connected',
+  Disconnected = 'disconnected',
+  LoggedOff = 'logged_off',
 }

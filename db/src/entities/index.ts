@@ -12,6 +12,7 @@ import { Pool } from './pool.entity';
 import { Setting } from './setting.entity';
 import { Template } from './template.entity';
 import { User } from './user.entity';
+import { UserDiskLease } from './user-disk-lease.entity';
 
 export * from './enums';
 export {
@@ -29,6 +30,7 @@ export {
   Setting,
   Template,
   User,
+  UserDiskLease,
 };
 
 export const ENTITIES = [
@@ -46,4 +48,5 @@ export const ENTITIES = [
   AuditEvent,
   Setting,
   AuthSession,
+  UserDiskLease,
 ];

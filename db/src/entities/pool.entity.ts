@@ -8,7 +8,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { NetworkMode, RefreshPolicy } from './enums';
+import { AssignmentMode, NetworkMode, RefreshPolicy } from './enums';
 import { GoldenImage } from './golden-image.entity';
 import { ImageVersion } from './image-version.entity';
 
@@ -58,9 +58,24 @@ export class Pool {
   })
   refreshPolicy!: RefreshPolicy;
 
-  /** Minutes without input before the desktop is logged off; 0 never. */
+  /**
+   * Disconnect timeout: minutes a desktop may stay without its owner's display connection
+   * (disconnected, or assigned and never connected) before it is logged off; 0 never.
+   */
   @Column({ type: 'integer', default: 60 })
   idleTimeoutMin!: number;
+
+  @Column({
+    type: 'enum',
+    enum: AssignmentMode,
+    enumName: 'assignment_mode',
+    default: AssignmentMode.Floating,
+  })
+  assignmentMode!: AssignmentMode;
+
+  /** Each user's home is a persistent disk, attached to one desktop at a time (a lease). */
+  @Column({ type: 'boolean', default: false })
+  persistentHome!: boolean;
 
   @Column({
     type: 'enum',

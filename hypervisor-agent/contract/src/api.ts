@@ -68,6 +68,11 @@ export interface ImageSource {
    * identity instead of the generic steps, so the image starts the user's session itself.
    */
   forkHook?: string;
+  /**
+   * Guest program that sets the desktop's resolution, run as `<resizeHook> WIDTH HEIGHT` when
+   * the browser's viewport changes (QEMU's std VGA cannot be resized from the VNC side).
+   */
+  resizeHook?: string;
 }
 
 export interface CreateTemplateRequest {
@@ -85,6 +90,12 @@ export interface ForkRequest {
   count?: number;
   /** Default `restricted`. */
   network?: NetworkMode;
+  /**
+   * Makes the fork safe to retry: a second request with the same key (while the agent runs)
+   * answers the children the first one made, never forks again. The broker sends the
+   * desktop's id.
+   */
+  idempotencyKey?: string;
 }
 
 export interface Personalization {
@@ -95,6 +106,14 @@ export interface Personalization {
   fullName?: string;
   /** Path of the user's persistent qcow2 disk on the host; hot-plugged and mounted at the home. */
   persistentDisk?: string;
+  /** Size of a blank persistent disk the agent creates when `persistentDisk` does not exist. */
+  persistentDiskSizeMiB?: number;
+  /**
+   * ISO time the broker's lease on the persistent disk ends. Heartbeat replies move it on;
+   * once it passes unrenewed, the agent destroys the child (fencing), so the disk is never
+   * attached to two desktops.
+   */
+  leaseExpiresAt?: string;
   /** Set the guest clock from the host's (default true). */
   syncClock?: boolean;
 }

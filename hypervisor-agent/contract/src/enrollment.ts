@@ -12,6 +12,11 @@ export interface EnrollmentRequest {
   apiUrl: string;
   /** host:port of this agent's display gateway (guacd protocol), when it runs one. */
   gatewayAddress?: string;
+  /**
+   * PKCS#10 request (PEM) for the certificate the agent's API will serve with mutual TLS;
+   * its key never leaves the agent. Absent: the agent serves plain HTTP (opted out).
+   */
+  csr?: string;
 }
 
 /** The broker's answer: credentials the agent keeps for its lifetime. */
@@ -24,6 +29,10 @@ export interface EnrollmentResponse {
   apiToken: string;
   /** Per-agent HMAC key (base64) for display tickets; see tickets.ts. */
   displayKey: string;
+  /** The agent's certificate (PEM), signed by the broker's CA, when the request had a CSR. */
+  certificate?: string;
+  /** The broker's CA (PEM): the agent accepts only clients with a certificate it signed. */
+  caCertificate?: string;
 }
 
 /** What the agent stores (file mode 0600 in its data dir). */

@@ -16,6 +16,23 @@ export interface Heartbeat {
   templates: TemplateInfo[];
 }
 
+/** A disk lease the broker renewed: the child `vmId` may keep its disk until `expiresAt`. */
+export interface LeaseRenewal {
+  vmId: string;
+  /** ISO time. */
+  expiresAt: string;
+}
+
+/** The broker's answer to a heartbeat. */
+export interface HeartbeatReply {
+  /** VMs no desktop names, being destroyed. */
+  orphans: number;
+  /** Desktops the agent no longer runs. */
+  lost: number;
+  /** Every disk lease held by this agent's children, with its new expiry. */
+  leases: LeaseRenewal[];
+}
+
 export function brokerHeartbeatPath(agentId: string): string {
   return BROKER_HEARTBEAT_PATH.replace(':agentId', encodeURIComponent(agentId));
 }

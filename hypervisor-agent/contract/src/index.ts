@@ -2,3 +2,4 @@ export * from './api';
 export * from './enrollment';
 export * from './heartbeat';
 export * from './tickets';
+export * from './pki';

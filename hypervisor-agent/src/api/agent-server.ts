@@ -9,9 +9,14 @@ import type { AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { HeartbeatSender } from '../enrollment/heartbeat';
+import { fencedEngine, LeaseWatchdog } from '../leases/lease-watchdog';
+import { readTlsIdentity } from '../enrollment/tls-identity';
 import { endpointPath, httpUrl, isWildcard, type AgentEndpoint, type ApiConfig } from '../config';
 import { createAgentApp } from './create-app';
 import { AGENT_VERSION } from './version';
+
+/** How often lapsed disk leases are looked for (leases last tens of seconds). */
+const LEASE_CHECK_MS = 1000;
 
 export interface AgentServerOptions {
   engine: EnginePort;
@@ -32,8 +37,11 @@ export interface AgentServer {
 
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const { config, engine, log, credentials } = opts;
+  const watchdog = new LeaseWatchdog(engine, log.child({ component: 'leases' }));
+  const tls = await readTlsIdentity(config.dataDir);
   const app = await createAgentApp({
-    engine,
+    engine: fencedEngine(engine, watchdog),
+    tls,
     apiToken: credentials.apiToken,
     identity: { agentId: credentials.agentId, agentVersion: AGENT_VERSION, startedAt: Date.now() },
     log,
@@ -45,12 +53,15 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  const url = httpUrl(isWildcard(config.host) ? '127.0.0.1' : config.host, port);
+  const url = httpUrl(isWildcard(config.host) ? '127.0.0.1' : config.host, port, !!tls);
   const endpoint: AgentEndpoint = { url, pid: process.pid };
   await fs.writeFile(endpointPath(config.dataDir), `${JSON.stringify(endpoint)}\n`, {
     mode: 0o644,
   });
-  log.info({ url, agentId: credentials.agentId, version: AGENT_VERSION }, 'agent API listening');
+  log.info(
+    { url, agentId: credentials.agentId, version: AGENT_VERSION, mutualTls: !!tls },
+    'agent API listening',
+  );
 
   const heartbeat = config.brokerUrl
     ? new HeartbeatSender(
@@ -60,9 +71,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         AGENT_VERSION,
         config.heartbeatMs,
         log,
+        (reply) => watchdog.renew(reply.leases),
       )
     : undefined;
   heartbeat?.start();
+  watchdog.start(LEASE_CHECK_MS);
 
   return {
     url,
@@ -70,6 +83,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     app,
     async close() {
       await heartbeat?.stop();
+      await watchdog.stop();
       await app.close();
       await fs.rm(endpointPath(config.dataDir), { force: true });
     },

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ENGINE, type EnginePort } from '../engine/engine.port';
+import { ForkKeys } from '../fork/fork-keys';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { ChildrenController } from './controllers/children.controller';
 import { HostController } from './controllers/host.controller';
@@ -24,6 +25,7 @@ export class ApiModule {
         { provide: ENGINE, useValue: opts.engine },
         { provide: AGENT_IDENTITY, useValue: opts.identity },
         { provide: AgentMetrics, useValue: opts.metrics },
+        { provide: ForkKeys, useValue: new ForkKeys() },
       ],
     };
   }

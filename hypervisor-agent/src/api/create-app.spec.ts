@@ -100,9 +100,10 @@ class FakeEngine implements EnginePort {
     this.takeFailure();
     this.children.delete(id);
   }
-  async personalize(_id: string, p: Personalization): Promise<void> {
+  async personalize(_id: string, p: Personalization): Promise<undefined> {
     this.takeFailure();
     this.personalized.push(p);
+    return undefined;
   }
   async exec(_id: string, req: ExecRequest): Promise<ExecResult> {
     this.takeFailure();
@@ -305,6 +306,29 @@ describe('fork and children', () => {
     expect(res.body).toEqual({ statusCode: 500, message: 'qemu exited with status 1' });
   });
 
+  it('forks once for a retried request with the same idempotency key', async () => {
+    const req = { templateId: 'tpl-a', idempotencyKey: 'desktop-7f3a' };
+    const [a, b] = await Promise.all([
+      http.post('/v1/children').set(auth).send(req).expect(201),
+      http.post('/v1/children').set(auth).send(req).expect(201),
+    ]);
+    const c = await http.post('/v1/children').set(auth).send(req).expect(201);
+    expect(engine.children.size).toBe(1);
+    expect(b.body.children[0].id).toBe(a.body.children[0].id);
+    expect(c.body.children[0].id).toBe(a.body.children[0].id);
+    await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ ...req, count: 2 })
+      .expect(409);
+    const bad = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', idempotencyKey: 'a b' })
+      .expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['idempotencyKey']);
+  });
+
   it('gets, personalizes, execs and destroys a child; 404s unknown ones', async () => {
     const fork = await http.post('/v1/children').set(auth).send({ templateId: 'tpl-a' });
     const id: string = fork.body.children[0].id;
@@ -323,11 +347,18 @@ describe('fork and children', () => {
     const bad = await http
       .post(`/v1/children/${id}/personalize`)
       .set(auth)
-      .send({ hostname: '-bad-', persistentDisk: '/a/../etc/shadow' })
+      .send({
+        hostname: '-bad-',
+        persistentDisk: '/a/../etc/shadow',
+        persistentDiskSizeMiB: 1,
+        leaseExpiresAt: 'soon',
+      })
       .expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual([
       'hostname',
       'persistentDisk',
+      'persistentDiskSizeMiB',
+      'leaseExpiresAt',
     ]);
     const ex = await http
       .post(`/v1/children/${id}/exec`)

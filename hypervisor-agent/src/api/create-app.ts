@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
+import type { TlsMaterial } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { AppModule } from '../app.module';
@@ -20,6 +21,8 @@ export interface AgentAppOptions {
   identity: AgentIdentity;
   apiToken: string;
   log: Logger;
+  /** Serve HTTPS and accept only clients with a certificate from `caCertificate`. */
+  tls?: TlsMaterial;
 }
 
 /** Template builds boot a whole VM; allow them longer than Node's 300 s default. */
@@ -29,7 +32,17 @@ export async function createAgentApp(opts: AgentAppOptions): Promise<INestApplic
   const metrics = new AgentMetrics();
   const app = await NestFactory.create(
     AppModule.forRoot({ engine: opts.engine, identity: opts.identity, metrics }),
-    { logger: new PinoNestLogger(opts.log.child({ component: 'nest' })) },
+    {
+      logger: new PinoNestLogger(opts.log.child({ component: 'nest' })),
+      // Mutual TLS: a client without a certificate from the broker's CA fails the handshake.
+      httpsOptions: opts.tls && {
+        key: opts.tls.privateKey,
+        cert: opts.tls.certificate,
+        ca: opts.tls.caCertificate,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+    },
   );
   const log = opts.log.child({ component: 'api' });
   const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };

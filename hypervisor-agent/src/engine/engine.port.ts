@@ -8,6 +8,7 @@ import type {
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
+import type { ForkHookResult } from '../guest/fork-hook';
 
 /**
  * What the HTTP API, the CLI and the display gateway need from the fork engine.
@@ -29,7 +30,8 @@ export interface EnginePort {
   listChildren(): ChildInfo[];
   getChild(id: string): ChildInfo | undefined;
   destroy(id: string): Promise<void>;
-  personalize(id: string, p: Personalization): Promise<void>;
+  /** Resolves to what the image's fork hook reported, when it has one. */
+  personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined>;
   exec(id: string, req: ExecRequest): Promise<ExecResult>;
   capacity(): Promise<HostCapacity>;
 }

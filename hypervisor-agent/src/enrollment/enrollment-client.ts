@@ -3,13 +3,16 @@
 import {
   BROKER_ENROLL_PATH,
   isAgentCredentials,
-  type AgentCredentials,
   type EnrollmentRequest,
+  type EnrollmentResponse,
 } from '@forkdesk/agent-contract';
 
 const ENROLL_TIMEOUT_MS = 15_000;
 
-export async function enroll(brokerUrl: string, req: EnrollmentRequest): Promise<AgentCredentials> {
+export async function enroll(
+  brokerUrl: string,
+  req: EnrollmentRequest,
+): Promise<EnrollmentResponse> {
   let res: Response;
   try {
     res = await fetch(`${brokerUrl}${BROKER_ENROLL_PATH}`, {
@@ -38,5 +41,11 @@ export async function enroll(brokerUrl: string, req: EnrollmentRequest): Promise
     throw new Error('broker answered enrollment without agentId, apiToken and displayKey');
   }
   const { agentId, apiToken, displayKey } = body;
-  return { agentId, apiToken, displayKey };
+  const { certificate, caCertificate } = body as EnrollmentResponse;
+  if (req.csr && (typeof certificate !== 'string' || typeof caCertificate !== 'string')) {
+    throw new Error('broker answered enrollment without the certificate the agent asked for');
+  }
+  return req.csr
+    ? { agentId, apiToken, displayKey, certificate, caCertificate }
+    : { agentId, apiToken, displayKey };
 }

@@ -6,12 +6,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { ChildInfo, HostCapacity, TemplateInfo } from '@forkdesk/agent-contract';
+import type {
+  ChildInfo,
+  HeartbeatReply,
+  HostCapacity,
+  TemplateInfo,
+} from '@forkdesk/agent-contract';
 import pino from 'pino';
 import { credentialsPath, loadApiConfig, type ApiConfig } from '../config';
 import { readCredentials, writeCredentials } from './credentials-store';
-import { HeartbeatSender, type EngineInventory } from './heartbeat';
+import { HeartbeatSender, parseReply, type EngineInventory } from './heartbeat';
 import { resolveCredentials } from './resolve-credentials';
+import { readTlsIdentity } from './tls-identity';
 
 const log = pino({ level: 'silent' });
 const BROKER_CREDS = {
@@ -123,6 +129,7 @@ describe('resolveCredentials', () => {
       FORKDESK_BROKER_URL: brokerUrl,
       FORKDESK_ENROLLMENT_TOKEN: 'one-time',
       FORKDESK_ADVERTISE_URL: 'http://10.0.0.5:7450/',
+      FORKDESK_AGENT_TLS: 'off',
     });
     const r = await resolve(cfg);
     expect(r).toEqual({ credentials: BROKER_CREDS, source: 'enrolled' });
@@ -139,6 +146,29 @@ describe('resolveCredentials', () => {
     // Restart: the one-time token is not sent again.
     expect((await resolve(cfg)).source).toBe('stored');
     expect(received).toHaveLength(1);
+  });
+
+  it('with TLS: sends a CSR and an https URL, keeps its key 0600 beside the signed certificate', async () => {
+    const cfg = config({
+      FORKDESK_BROKER_URL: brokerUrl,
+      FORKDESK_ENROLLMENT_TOKEN: 'one-time',
+      FORKDESK_ADVERTISE_URL: 'http://10.0.0.5:7450/',
+    });
+    brokerReply = [200, { ...BROKER_CREDS, certificate: 'CERT', caCertificate: 'CA' }];
+    const r = await resolve(cfg);
+    expect(r).toEqual({ credentials: BROKER_CREDS, source: 'enrolled' });
+    expect(received[0].body).toMatchObject({ apiUrl: 'https://10.0.0.5:7450' });
+    expect(String(received[0].body.csr)).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    const tls = await readTlsIdentity(dir);
+    expect(tls).toMatchObject({ certificate: 'CERT', caCertificate: 'CA' });
+    expect(tls?.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(mode(join(dir, 'tls', 'agent.key'))).toBe(0o600);
+    expect(mode(join(dir, 'tls'))).toBe(0o700);
+
+    // A broker that ignores the request is an error, not a silent plain-HTTP agent.
+    rmSync(credentialsPath(dir));
+    brokerReply = [200, BROKER_CREDS];
+    await expect(resolve(cfg)).rejects.toThrow(/without the certificate the agent asked for/);
   });
 
   it('fails clearly when the broker refuses, answers garbage, or no token is given', async () => {
@@ -199,5 +229,19 @@ describe('HeartbeatSender', () => {
     expect(await sender.sendOnce()).toBe(false);
     const dead = new HeartbeatSender(engine, 'http://127.0.0.1:9', BROKER_CREDS, '0', 1000, log);
     expect(await dead.sendOnce()).toBe(false);
+  });
+
+  it("hands the broker's lease renewals to its listener", async () => {
+    const replies: HeartbeatReply[] = [];
+    const engine = new FakeInventoryEngine();
+    const sender = new HeartbeatSender(engine, brokerUrl, BROKER_CREDS, '0.1.0', 60_000, log, (r) =>
+      replies.push(r),
+    );
+    const leases = [{ vmId: 'c-1', expiresAt: '2026-01-10T12:00:30.000Z' }];
+    brokerReply = [200, { orphans: 0, lost: 0, leases: [...leases, { vmId: 3 }] }];
+    expect(await sender.sendOnce()).toBe(true);
+    expect(replies).toEqual([{ orphans: 0, lost: 0, leases }]);
+    expect(parseReply('')).toEqual({ orphans: 0, lost: 0, leases: [] });
+    expect(parseReply('<html>')).toEqual({ orphans: 0, lost: 0, leases: [] });
   });
 });

@@ -4,6 +4,7 @@ import {
   brokerHeartbeatPath,
   type AgentCredentials,
   type Heartbeat,
+  type HeartbeatReply,
 } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
@@ -30,6 +31,20 @@ export async function buildHeartbeat(
   };
 }
 
+/** The broker's answer; an older broker (or an empty body) renews no leases. */
+export function parseReply(text: string): HeartbeatReply {
+  let r: Partial<HeartbeatReply> = {};
+  try {
+    r = text ? (JSON.parse(text) as Partial<HeartbeatReply>) : {};
+  } catch {
+    // not JSON: nothing renewed
+  }
+  const leases = Array.isArray(r.leases)
+    ? r.leases.filter((l) => typeof l?.vmId === 'string' && typeof l.expiresAt === 'string')
+    : [];
+  return { orphans: Number(r.orphans) || 0, lost: Number(r.lost) || 0, leases };
+}
+
 /** Posts a heartbeat every `intervalMs`; a failed post is logged and retried next tick. */
 export class HeartbeatSender {
   private timer?: NodeJS.Timeout;
@@ -42,6 +57,8 @@ export class HeartbeatSender {
     private readonly agentVersion: string,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** The broker's answer (disk lease renewals). */
+    private readonly onReply?: (reply: HeartbeatReply) => void,
   ) {}
 
   start(): void {
@@ -69,6 +86,7 @@ export class HeartbeatSender {
         this.log.warn({ status: res.status }, 'broker refused heartbeat');
         return false;
       }
+      this.onReply?.(parseReply(await res.text()));
       return true;
     } catch (err) {
       this.log.warn({ err }, 'heartbeat failed');

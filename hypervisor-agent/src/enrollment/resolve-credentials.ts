@@ -4,11 +4,18 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { newDisplayKey, type AgentCredentials } from '@forkdesk/agent-contract';
+import {
+  createCsr,
+  newDisplayKey,
+  newKeyPair,
+  privateKeyToPem,
+  type AgentCredentials,
+} from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import { advertisedApiUrl, credentialsPath, type ApiConfig } from '../config';
 import { enroll } from './enrollment-client';
 import { readCredentials, writeCredentials } from './credentials-store';
+import { writeTlsIdentity } from './tls-identity';
 
 export type CredentialSource = 'stored' | 'enrolled' | 'generated';
 
@@ -56,13 +63,23 @@ async function firstStart(opts: ResolveOptions, path: string): Promise<ResolvedC
         `FORKDESK_BROKER_URL is set but ${path} holds no credentials: set FORKDESK_ENROLLMENT_TOKEN to a token minted by the broker`,
       );
     }
-    const credentials = await enroll(config.brokerUrl, {
+    // The TLS key is made here and never leaves the host; the broker signs its CSR.
+    const keys = config.tls ? await newKeyPair() : undefined;
+    const answer = await enroll(config.brokerUrl, {
       enrollmentToken: config.enrollmentToken,
       hostname: hostname(),
       agentVersion: opts.agentVersion,
-      apiUrl: advertisedApiUrl(config),
+      apiUrl: advertisedApiUrl(config, config.tls),
       gatewayAddress: opts.gatewayAddress,
+      csr: keys ? await createCsr(keys, hostname()) : undefined,
     });
+    const { agentId, apiToken, displayKey, certificate, caCertificate } = answer;
+    // TLS files first: credentials without them would make the agent serve plain HTTP.
+    if (keys && certificate && caCertificate) {
+      const privateKey = await privateKeyToPem(keys.privateKey);
+      await writeTlsIdentity(config.dataDir, { privateKey, certificate, caCertificate });
+    }
+    const credentials: AgentCredentials = { agentId, apiToken, displayKey };
     await writeCredentials(path, credentials);
     return { credentials, source: 'enrolled' };
   }

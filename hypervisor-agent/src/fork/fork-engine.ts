@@ -12,12 +12,12 @@ import {
   TemplateInfo,
   VmShape,
 } from '@forkdesk/agent-contract';
-import { runForkHook } from '../guest/fork-hook';
+import { ForkHookResult, runForkHook } from '../guest/fork-hook';
 import { execFile } from 'child_process';
 import { createHash, randomUUID } from 'crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'fs';
 import { hostname } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { promisify } from 'util';
 import { AccelVerdict, resolveAccel } from '../accel/probe';
 import { EngineConfig } from '../config';
@@ -28,7 +28,7 @@ import { logger } from '../logger';
 import { Cgroups, detectCgroups, setOomScoreAdj } from '../memory/cgroup';
 import { checkReserve, readHostMemory, readProcessMemory } from '../memory/proc';
 import { becomeChildSubreaper } from '../native/native';
-import { connectQmp } from '../qmp/client';
+import { connectQmp, JsonChannel } from '../qmp/client';
 import {
   buildTemplate,
   publishTemplate,
@@ -42,7 +42,7 @@ import { NatNetworks } from '../network/nat-network';
 import { SystemNetCommands } from '../network/commands';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
-import { hotplugDisk, PluggedDisk } from '../vm/hotplug';
+import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
 import { lookupUser, makeVmDir, UserIds, vmPaths } from '../vm/layout';
 import { isVmProcess, killVm, qemuStderr, waitExit } from '../vm/process';
 import { qemuBuildId } from '../vm/qemu-build';
@@ -66,6 +66,8 @@ const run = promisify(execFile);
 
 export const DEFAULT_SHAPE: VmShape = { vcpus: 1, memoryMiB: 1024 };
 export const MAX_FORK_COUNT = 64;
+/** The golden image's hook starts the user's session; on a busy TCG host that takes seconds. */
+const FORK_HOOK_TIMEOUT_MS = 60_000;
 
 interface TemplateEntry {
   id: string;
@@ -80,6 +82,8 @@ interface TemplateEntry {
 /** VM records plus what only lives in memory. */
 interface VmEntry extends VmRecord {
   disks?: PluggedDisk[];
+  /** The clipboard channel was plugged in (see hotplugClipboard). */
+  clipboard?: boolean;
 }
 
 export class NotFoundError extends Error {
@@ -542,12 +546,7 @@ export class ForkEngine implements EnginePort {
         checkReserve(readHostMemory(), this.cfg.reserveMiB, 1, vm.spec.memoryMiB);
         await this.copyIntoSharedRam(vm, id, buildDir, files.ram, files.state);
       } else {
-        const qmp = await connectQmp(vm.spec.qmpSocket, { retryMs: 2000 });
-        try {
-          await freezeToFile(qmp, files.state);
-        } finally {
-          qmp.close();
-        }
+        await this.withQmp(vm, (qmp) => freezeToFile(qmp, files.state));
         if (!(await waitExit(vm.pid, vm.id, 10_000)))
           throw new Error('QEMU did not exit after freezing');
         this.closeAgent(vm.id);
@@ -742,31 +741,75 @@ export class ForkEngine implements EnginePort {
     return ga.exec(req.command, req.timeoutMs ?? 30_000);
   }
 
-  async personalize(id: string, p: Personalization): Promise<void> {
+  /** Returns what the image's fork hook reported, when the image has one. */
+  async personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
     const vm = this.requireVm(id);
     const ga = await this.guest(id);
+    // Before the session starts, so its clipboard agent finds the port.
+    await this.plugClipboard(vm);
     const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
     if (hook) {
       // The image personalizes itself (identity, clock, home disk, then the user's session).
-      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p.persistentDisk) : undefined;
-      await runForkHook(ga, hook, {
-        hostname: p.hostname ?? vm.id,
-        user: p.userName ?? 'user',
-        ...(p.fullName ? { fullName: p.fullName } : {}),
-        ...(disk ? { diskSerial: disk.serial } : {}),
-      });
-      return;
+      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p) : undefined;
+      return runForkHook(
+        ga,
+        hook,
+        {
+          hostname: p.hostname ?? vm.id,
+          user: p.userName ?? 'user',
+          ...(p.fullName ? { fullName: p.fullName } : {}),
+          ...(disk ? { diskSerial: disk.serial } : {}),
+        },
+        FORK_HOOK_TIMEOUT_MS,
+      );
     }
     if (p.syncClock !== false) await ga.setTime();
     if (p.hostname) await setHostname(ga, p.hostname);
     if (p.userName) await setUser(ga, p.userName);
     if (p.persistentDisk) {
-      const disk = await this.plugUserDisk(vm, p.persistentDisk);
+      const disk = await this.plugUserDisk(vm, p);
       await mountDisk(ga, disk.serial, `/home/${p.userName ?? 'user'}`);
+    }
+    return undefined;
+  }
+
+  /** QEMU's QMP socket takes one client at a time: hold it only for `fn`. */
+  private async withQmp<T>(vm: VmEntry, fn: (qmp: JsonChannel) => Promise<T>): Promise<T> {
+    const qmp = await connectQmp(vm.spec.qmpSocket, { retryMs: 2000 });
+    try {
+      return await fn(qmp);
+    } finally {
+      qmp.close();
     }
   }
 
-  private async plugUserDisk(vm: VmEntry, path: string): Promise<PluggedDisk> {
+  /**
+   * How to resize a child's desktop from the guest side, when its image has a resize hook
+   * (run through the guest agent: `<hook> WIDTH HEIGHT`).
+   */
+  displayResizer(id: string): ((w: number, h: number) => Promise<void>) | undefined {
+    const vm = this.vms.get(id);
+    const hook = vm?.imageVersion ? this.images.get(vm.imageVersion)?.resizeHook : undefined;
+    if (!hook) return undefined;
+    return async (w, h) => {
+      const r = await (await this.guest(id)).exec([hook, String(w), String(h)], 15_000);
+      if (r.exitCode !== 0) throw new Error(`resize hook failed: ${r.stderr.trim()}`);
+    };
+  }
+
+  private async plugClipboard(vm: VmEntry): Promise<void> {
+    if (vm.clipboard) return;
+    await this.withQmp(vm, (qmp) => hotplugClipboard(qmp));
+    vm.clipboard = true;
+  }
+
+  /** Hot-plugs the user's disk, created blank first when missing and a size is given. */
+  private async plugUserDisk(vm: VmEntry, p: Personalization): Promise<PluggedDisk> {
+    const path = p.persistentDisk ?? '';
+    if (path.startsWith('/') && !existsSync(path) && p.persistentDiskSizeMiB) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+      await this.createUserDisk(path, p.persistentDiskSizeMiB);
+    }
     if (!path.startsWith('/') || !existsSync(path))
       throw new RangeError(`persistent disk ${path} does not exist`);
     const used = new Set((vm.disks ?? []).map((d) => d.port));
@@ -776,25 +819,24 @@ export class ForkEngine implements EnginePort {
     if (port === undefined) throw new ConflictError(`VM ${vm.id} has no free hot-plug port`);
     // QEMU opens the disk after dropping privileges.
     if (this.user) chownSync(path, this.user.uid, this.user.gid);
-    const qmp = await connectQmp(vm.spec.qmpSocket, { retryMs: 2000 });
-    try {
-      const disk = await hotplugDisk(qmp, path, port);
-      vm.disks = [...(vm.disks ?? []), disk];
-      return disk;
-    } finally {
-      qmp.close();
-    }
+    const disk = await this.withQmp(vm, (qmp) => hotplugDisk(qmp, path, port));
+    vm.disks = [...(vm.disks ?? []), disk];
+    return disk;
   }
 
   /** A blank ext4-formatted qcow2 for a user's persistent disk (host-side mkfs, sparse). */
   async createUserDisk(path: string, sizeMiB: number): Promise<void> {
     const raw = `${path}.raw`;
+    const part = `${path}.part`;
     try {
       await run('truncate', ['-s', `${sizeMiB}M`, raw]);
       await run('mkfs.ext4', ['-q', '-F', raw]);
-      await run(this.cfg.qemuImgBinary, ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, path]);
+      // Renamed into place whole: a crash never leaves a half-written disk under its name.
+      await run(this.cfg.qemuImgBinary, ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, part]);
+      renameSync(part, path);
     } finally {
       rmSync(raw, { force: true });
+      rmSync(part, { force: true });
     }
   }
 

@@ -6,14 +6,14 @@ import { GuacError, GuacStatus } from './guacamole/status';
 import { encodeInstruction } from './guacamole/encoder';
 import { createGatewayMetrics, GatewayMetrics } from './metrics';
 import { RfbEncodingName } from './rfb/client';
-import { DesktopSession } from './session/desktop-session';
+import { DesktopSession, DisplayTarget } from './session/desktop-session';
 import { GuacConnection } from './session/guac-connection';
 import { DisplayTicket, verifyTicket } from '@forkdesk/agent-contract';
 import { NonceCache } from './ticket/nonce-cache';
 
 /** Maps a desktop id to its VNC unix socket; the fork engine implements it (child → vncSocket). */
 export interface DesktopResolver {
-  resolve(desktopId: string): Promise<{ vncSocket: string } | undefined>;
+  resolve(desktopId: string): Promise<DisplayTarget | undefined>;
 }
 
 export interface GatewayOptions {
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   maxConnections?: number;
   maxInFlightFrames?: number;
   rfbEncodings?: RfbEncodingName[];
+  /** See RefreshBoost; default 250 ms. */
+  inputBoostMs?: number;
 }
 
 /**
@@ -131,9 +133,9 @@ export class DisplayGateway {
     try {
       s = await DesktopSession.open(
         desktop,
-        target.vncSocket,
+        target,
         this.log,
-        { encodings: this.opts.rfbEncodings },
+        { encodings: this.opts.rfbEncodings, inputBoostMs: this.opts.inputBoostMs ?? 250 },
         (gone) => {
           this.byId.delete(gone.connectionId);
           if (this.live.get(desktop) === gone) {

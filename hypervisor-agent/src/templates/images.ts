@@ -66,6 +66,7 @@ export class ImageStore {
       append: src.append,
       readyCheck: src.readyCheck,
       forkHook: src.forkHook,
+      resizeHook: src.resizeHook,
       hash: src.hash,
     };
     copyFileSync(src.kernel, join(tmp, 'vmlinuz'));

@@ -38,3 +38,29 @@ export async function hotplugDisk(
   }
   return { port, node, device, path, serial };
 }
+
+const CLIPBOARD_CHARDEV = 'vdagent0';
+
+/**
+ * The clipboard channel: a `qemu-vdagent` chardev on the spice agent's virtio-serial port, which
+ * QEMU bridges to VNC cut text. Plugged into a child after the fork because QEMU 10 refuses to
+ * migrate a VM that has one, so a template cannot carry it. Idempotent per VM.
+ */
+export async function hotplugClipboard(qmp: JsonChannel): Promise<void> {
+  await qmp.execute('chardev-add', {
+    id: CLIPBOARD_CHARDEV,
+    backend: { type: 'qemu-vdagent', data: { clipboard: true } },
+  });
+  try {
+    await qmp.execute('device_add', {
+      driver: 'virtserialport',
+      id: 'vdport0',
+      bus: 'vser0.0',
+      chardev: CLIPBOARD_CHARDEV,
+      name: 'com.redhat.spice.0',
+    });
+  } catch (err) {
+    await qmp.execute('chardev-remove', { id: CLIPBOARD_CHARDEV }).catch(() => undefined);
+    throw err;
+  }
+}

@@ -117,19 +117,14 @@ describe('host memory under the reserve', () => {
     const [tpl] = await stack.query<{ agent_template_id: string }>(
       `SELECT agent_template_id FROM templates WHERE state = 'ready'`,
     );
-    const res = await fetch(`${stack.agentApi.url}/v1/children`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${stack.agentApi.token}`,
-        'content-type': 'application/json',
-        connection: 'close',
-      },
-      body: JSON.stringify({ templateId: tpl.agent_template_id, count: 1 }),
+    const res = await stack.agentCall('POST', '/v1/children', {
+      templateId: tpl.agent_template_id,
+      count: 1,
     });
-    const body = (await res.json()) as { message: string };
+    const body = JSON.parse(res.text) as { message: string };
     expect(res.status).toBe(503);
     expect(body.message).toMatch(/not enough memory.*reserve/);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
 
     // No fork was started meanwhile, and the running desktop is whole and working.
     const [live] = await stack.query<{ forking: number; ready: number }>(

@@ -2,8 +2,15 @@
 // on its holding screen, fork three users' desktops, and check through the guest agent and the
 // screen itself that each shows its own user's desktop; a file in a user's persistent disk
 // outlives that user's desktop.
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
+import { chromium } from 'playwright-core';
+import { engineDisplayResolver } from '../../../hypervisor-agent/src/engine/display-resolver';
+import { startTestGateway } from '../../../hypervisor-agent/src/gateway/testkit/gateway-harness';
+import { CHROMIUM } from '../support/chromium';
+import { guacPage, openGuacPage, startGuacPageServer } from '../support/guac-page';
+import { waitUntil } from '../support/stack';
 import { labelRect, regionBytes, toPng } from '../../../infra/src/images/golden/screen';
 import {
   Desktop,
@@ -11,6 +18,7 @@ import {
   freezeGoldenTemplate,
   GoldenLab,
   openGoldenLab,
+  screenOf,
   sessionFacts,
 } from '../support/golden-desktop';
 
@@ -99,6 +107,67 @@ describe('golden desktop image', () => {
     expect(read.stdout.trim()).toBe('alice /home/alice/notes.txt');
     const text = await lab.engine.exec(again.id, { command: ['cat', '/home/alice/notes.txt'] });
     expect(text.stdout).toBe('draft 1\n');
+  });
+
+  it("shows bob's desktop in Chromium: the clipboard goes both ways, the desktop follows the browser's size", async () => {
+    const d = desktops.get('bob');
+    if (!d) throw new Error('no desktop for bob');
+    const xclip = async (script: string): Promise<string> => {
+      const r = await lab.engine.exec(d.id, {
+        command: ['sh', '-c', `export DISPLAY=:0 XAUTHORITY=/run/forkdesk/x.auth; ${script}`],
+      });
+      return r.stdout;
+    };
+    const gw = await startTestGateway(new Map(), { resolver: engineDisplayResolver(lab.engine) });
+    const pages = await startGuacPageServer(gw.port, gw.ticket);
+    const profile = mkdtempSync(join(tmpdir(), 'forkdesk-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, CHROMIUM);
+    try {
+      const page = await context.newPage();
+      await openGuacPage(page, pages, pages.token(d.id));
+
+      // Browser → guest: guacamole-common-js clipboard stream → RFB cut text → qemu-vdagent →
+      // the session's spice-vdagent → the X CLIPBOARD selection.
+      const toGuest = 'from the browser: héllo ✓';
+      await guacPage.sendClipboard(page, toGuest);
+      await waitUntil(
+        'the guest clipboard holds the browser text',
+        async () => (await xclip('xclip -o -selection clipboard')) === toGuest,
+        30_000,
+        undefined,
+        250,
+      );
+
+      // Guest → browser: a program in the session copies text; the page's onclipboard gets it.
+      const toBrowser = 'from the guest: grüße';
+      await xclip(`printf '%s' '${toBrowser}' | xclip -i -selection clipboard >/dev/null 2>&1`);
+      await waitUntil(
+        'the page received the guest clipboard',
+        async () => (await guacPage.clipboardIn(page)).some((c) => c.text === toBrowser),
+        30_000,
+      );
+
+      // The browser asks for another size; the guest (xrandr through the guest agent) follows.
+      const before = await screenOf(lab, d.id);
+      const [w, h] = before.width === 1024 ? [1280, 800] : [1024, 768];
+      await guacPage.sendSize(page, w, h);
+      await waitUntil(
+        `the canvas is ${w}x${h}`,
+        async () => {
+          const px = await guacPage.pixels(page);
+          return px.w === w && px.h === h;
+        },
+        30_000,
+      );
+      const after = await screenOf(lab, d.id);
+      expect([after.width, after.height]).toEqual([w, h]);
+      expect(await guacPage.error(page)).toBeUndefined();
+    } finally {
+      await context.close();
+      await pages.stop();
+      await gw.gateway.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run the fork hook twice in one child', async () => {

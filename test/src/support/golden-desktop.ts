@@ -7,12 +7,7 @@ import { loadConfig } from '../../../hypervisor-agent/src/config';
 import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
 import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
 import { buildGoldenImage } from '../../../infra/src/images/golden/build';
-import { FORK_HOOK } from '../../../infra/src/images/golden/recipe';
-import {
-  ForkHookResult,
-  ForkIdentity,
-  runForkHook,
-} from '../../../hypervisor-agent/src/guest/fork-hook';
+import { ForkHookResult, ForkIdentity } from '../../../hypervisor-agent/src/guest/fork-hook';
 import { GoldenManifest } from '../../../infra/src/images/golden/manifest';
 import {
   classifyScreen,
@@ -57,6 +52,8 @@ export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
     append: image.append,
     readyCheck: image.readyCheck,
     hash: image.hash,
+    ...(image.forkHook ? { forkHook: image.forkHook } : {}),
+    ...(image.resizeHook ? { resizeHook: image.resizeHook } : {}),
   });
   return {
     engine,
@@ -123,12 +120,14 @@ export async function forkDesktop(
   };
   await watch('holding', 10_000, 5);
   const forkToDrawnMs = Date.now() - t0;
-  if (persistentDisk) {
-    await lab.engine.personalize(rec.id, { userName: who.user, persistentDisk, syncClock: true });
-  }
-  // The engine's guest agent connection is shared and stays open for the VM's life: QEMU's
-  // agent socket takes one client, and a reconnect costs a sync round trip.
-  const hook = await runForkHook(await lab.engine.guest(rec.id), FORK_HOOK, who, 60_000);
+  // The engine plugs in the clipboard channel and the user's disk, then runs the image's hook.
+  const hook = await lab.engine.personalize(rec.id, {
+    userName: who.user,
+    hostname: who.hostname,
+    ...(who.fullName ? { fullName: who.fullName } : {}),
+    ...(persistentDisk ? { persistentDisk } : {}),
+  });
+  if (!hook) throw new Error('the golden image has no fork hook');
   const screen = await watch('desktop', 90_000, 50);
   return { id: rec.id, hook, forkToDrawnMs, forkToSessionMs: Date.now() - t0, screen, screenFile };
 }

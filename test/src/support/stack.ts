@@ -13,15 +13,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createTestDatabase, hashPassword, User, UserRole, type TestDatabase } from '@forkdesk/db';
 import { freePort } from '@forkdesk/infra';
-import type { ExecResult } from '@forkdesk/agent-contract';
+import type { ExecResult, TlsMaterial } from '@forkdesk/agent-contract';
 import { buildTinyImage } from '../../../infra/src/images';
+import { agentRequest, type AgentHttpAnswer } from '../../../broker/src/agents/agent-http';
+import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/pki.service';
+import { readTlsIdentity } from '../../../hypervisor-agent/src/enrollment/tls-identity';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BROKER_DIST = path.join(ROOT, 'broker', 'dist');
-const AGENT_DIST = path.join(ROOT, 'hypervisor-agent', 'dist');
-const PORTAL_DIST = path.join(ROOT, 'web-portal', 'dist');
+export const BROKER_DIST = path.join(ROOT, 'broker', 'dist');
+export const AGENT_DIST = path.join(ROOT, 'hypervisor-agent', 'dist');
+export const PORTAL_DIST = path.join(ROOT, 'web-portal', 'dist');
 /** Reachable by the forkdesk user QEMU runs as (a checkout under /root is not). */
-const SERVICE_BASE = '/var/lib/forkdesk';
+export const SERVICE_BASE = '/var/lib/forkdesk';
 
 export interface Credentials {
   username: string;
@@ -63,8 +66,13 @@ export interface Stack {
   logDir: string;
   broker: StackProcess;
   agent: StackProcess;
-  /** The agent's HTTP API and the bearer token the broker uses on it. */
-  agentApi: { url: string; token: string };
+  /**
+   * The agent's HTTP API, the bearer token the broker uses on it and, when the agent serves
+   * mutual TLS (the default), a client certificate from the broker's CA.
+   */
+  agentApi: { url: string; token: string; tls?: TlsMaterial };
+  /** One call to the agent's API as the broker makes it (token, client certificate). */
+  agentCall(method: string, apiPath: string, body?: unknown): Promise<AgentHttpAnswer>;
   /** A VM's directory on the agent (qmp.sock, vnc.sock, ...). */
   vmDir(vmId: string): string;
   /** Runs a program in a VM through the agent's API (guest agent); throws on HTTP errors. */
@@ -93,7 +101,7 @@ export async function waitUntil(
   }
 }
 
-function runNode(
+export function runNode(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -117,15 +125,17 @@ function runNode(
  * A service process whose output goes to a log file; `exited` tells a crash at start. It can
  * be killed and started again (same script and environment); its log is appended to.
  */
-class Service {
+export class Service {
   private current!: ChildProcess;
   private log!: fs.WriteStream;
 
+  /** `wrapper`: a command that execs node in place (e.g. nsenter into a network namespace). */
   constructor(
     readonly name: string,
     private readonly script: string,
     private readonly env: NodeJS.ProcessEnv,
     readonly logFile: string,
+    private readonly wrapper: string[] = [],
   ) {
     fs.writeFileSync(logFile, '');
     this.spawn(env);
@@ -133,7 +143,8 @@ class Service {
 
   private spawn(env: NodeJS.ProcessEnv): void {
     this.log = fs.createWriteStream(this.logFile, { flags: 'a' });
-    this.current = spawn(process.execPath, [this.script], {
+    const [cmd, ...args] = [...this.wrapper, process.execPath, this.script];
+    this.current = spawn(cmd, args, {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,7 +192,7 @@ class Service {
   }
 }
 
-async function healthy(url: string): Promise<boolean> {
+export async function healthy(url: string): Promise<boolean> {
   try {
     // No keep-alive: an idle pooled socket would keep jest from exiting.
     const res = await fetch(`${url}/health`, { headers: { connection: 'close' } });
@@ -192,7 +203,9 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-async function seedUsers(db: TestDatabase): Promise<{ admin: Credentials; employee: Credentials }> {
+export async function seedUsers(
+  db: TestDatabase,
+): Promise<{ admin: Credentials; employee: Credentials }> {
   const admin = { username: 'stack-admin', password: 'admin-pass-1234' };
   const employee = { username: 'emma', password: 'emma-pass-1234' };
   const users = db.dataSource.getRepository(User);
@@ -370,6 +383,22 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         apiToken: string;
       }
     ).apiToken;
+    // Mutual TLS (the agent's default): the test calls the agent as a broker would.
+    const agentTls = (await readTlsIdentity(dataDir))
+      ? await clientTls(await loadOrCreateCa(d.dataSource), 'stack-test')
+      : undefined;
+    const agentUrl = `${agentTls ? 'https' : 'http'}://127.0.0.1:${apiPort}`;
+    const agentCall = (method: string, apiPath: string, body?: unknown, timeoutMs = 30_000) =>
+      agentRequest(`${agentUrl}${apiPath}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs,
+        tls: agentTls,
+      });
     const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
       (await d.dataSource.query(sql, params)) as T[];
     const handle = (svc: Service, serves: () => Promise<void>): StackProcess => ({
@@ -383,7 +412,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       },
       tail: () => svc.tail(),
     });
-    const agentUrl = `http://127.0.0.1:${apiPort}`;
     return {
       baseUrl,
       db: d,
@@ -404,21 +432,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           logs,
         );
       }),
-      agentApi: { url: agentUrl, token: apiToken },
+      agentApi: { url: agentUrl, token: apiToken, tls: agentTls },
+      agentCall: (method, apiPath, body) => agentCall(method, apiPath, body),
       vmDir: (vmId) => path.join(dataDir, 'vms', vmId),
       guestExec: async (vmId, command, timeoutMs = 10_000) => {
-        const res = await fetch(`${agentUrl}/v1/children/${vmId}/exec`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${apiToken}`,
-            'content-type': 'application/json',
-            connection: 'close',
-          },
-          body: JSON.stringify({ command, timeoutMs }),
-        });
-        const body = await res.text();
-        if (!res.ok) throw new Error(`guest exec ${command[0]}: HTTP ${res.status} ${body}`);
-        return JSON.parse(body) as ExecResult;
+        const res = await agentCall(
+          'POST',
+          `/v1/children/${vmId}/exec`,
+          { command, timeoutMs },
+          timeoutMs + 5000,
+        );
+        if (res.status !== 200)
+          throw new Error(`guest exec ${command[0]}: HTTP ${res.status} ${res.text}`);
+        return JSON.parse(res.text) as ExecResult;
       },
       query,
       waitForSpares: (n, timeoutMs) =>

@@ -21,6 +21,7 @@ import {
 } from '@nestjs/swagger';
 import type { ChildInfo, ExecResult, ForkResponse } from '@forkdesk/agent-contract';
 import { ENGINE, type EnginePort } from '../../engine/engine.port';
+import { ForkKeys } from '../../fork/fork-keys';
 import { AgentMetrics } from '../../metrics/agent-metrics';
 import { ExecDto, ForkDto, PersonalizeDto } from '../dto/requests.dto';
 import {
@@ -39,6 +40,7 @@ export class ChildrenController {
   constructor(
     @Inject(ENGINE) private readonly engine: EnginePort,
     private readonly metrics: AgentMetrics,
+    private readonly keys: ForkKeys,
   ) {}
 
   @Get()
@@ -62,8 +64,17 @@ export class ChildrenController {
       throw new ConflictException(`template "${template.id}" is ${template.state}, not ready`);
     }
     const start = performance.now();
-    const children = await this.engine.fork(template.id, dto.count ?? 1, dto.network);
-    this.metrics.observeForks(children);
+    const count = dto.count ?? 1;
+    const fork = async () => {
+      const made = await this.engine.fork(template.id, count, dto.network);
+      this.metrics.observeForks(made);
+      return made;
+    };
+    const children = dto.idempotencyKey
+      ? (await this.keys.run(dto.idempotencyKey, template.id, count, fork)).map(
+          (c) => this.engine.getChild(c.id) ?? { ...c, state: 'dead' as const },
+        )
+      : await fork();
     return { children, totalMs: elapsedMs(start) };
   }
 

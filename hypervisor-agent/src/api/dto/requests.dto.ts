@@ -9,6 +9,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -84,6 +85,11 @@ export class ImageSourceDto implements ImageSource {
   @IsOptional()
   @Matches(ABS_PATH, { message: 'image.forkHook must be an absolute path' })
   forkHook?: string;
+
+  @ApiPropertyOptional({ example: '/usr/local/sbin/forkdesk-resize' })
+  @IsOptional()
+  @Matches(ABS_PATH, { message: 'image.resizeHook must be an absolute path' })
+  resizeHook?: string;
 }
 
 export class CreateTemplateDto implements CreateTemplateRequest {
@@ -120,6 +126,14 @@ export class ForkDto implements ForkRequest {
   @Min(1)
   @Max(MAX_FORK_COUNT)
   count?: number;
+
+  @ApiPropertyOptional({ maxLength: 128, description: 'a retry with the same key forks nothing' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, {
+    message: 'idempotencyKey must be 1-128 letters, digits or . _ : -',
+  })
+  idempotencyKey?: string;
 
   @ApiPropertyOptional({ enum: ['restricted', 'nat'], default: 'restricted' })
   @IsOptional()
@@ -168,6 +182,21 @@ export class PersonalizeDto implements Personalization {
     message: 'persistentDisk must be an absolute path without ".." segments',
   })
   persistentDisk?: string;
+
+  @ApiPropertyOptional({ minimum: 16, maximum: 1048576, example: 1024 })
+  @IsOptional()
+  @IsInt()
+  @Min(16)
+  @Max(1048576)
+  persistentDiskSizeMiB?: number;
+
+  @ApiPropertyOptional({
+    example: '2026-01-10T12:00:30.000Z',
+    description: 'the disk lease ends then unless renewed: the child is destroyed',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  leaseExpiresAt?: string;
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()

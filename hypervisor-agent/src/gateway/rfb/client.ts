@@ -2,7 +2,17 @@ import * as net from 'net';
 import { ByteQueue } from './byte-queue';
 import { Framebuffer } from './framebuffer';
 import { RfbHandshake, ServerInit } from './handshake';
+import {
+  EXT_CLIPBOARD_ENCODING,
+  ExtClipboardMessage,
+  extCaps,
+  extNotifyText,
+  extProvideText,
+  extRequestText,
+  parseExtClipboard,
+} from './ext-clipboard';
 import { Inflater } from './inflater';
+import { RefreshBoost } from './refresh-boost';
 import {
   clientCutText,
   Encoding,
@@ -51,6 +61,8 @@ export interface RfbClientOptions {
   /** Preferred pixel encodings, best first. CopyRect and the pseudo-encodings are always asked for. */
   encodings?: RfbEncodingName[];
   connectTimeoutMs?: number;
+  /** How long after input to keep QEMU's refresh timer at its base (see RefreshBoost); 0: off. */
+  inputBoostMs?: number;
 }
 
 const ENCODING_NUMBER: Record<RfbEncodingName, number> = {
@@ -58,6 +70,9 @@ const ENCODING_NUMBER: Record<RfbEncodingName, number> = {
   zrle: Encoding.ZRLE,
   zlib: Encoding.ZLIB,
 };
+
+/** Largest clipboard text taken from or offered to the server (bytes). */
+const MAX_CLIPBOARD = 1024 * 1024;
 
 /** An RFB 3.8 client on a unix socket (QEMU's `-vnc unix:`), keeping a local framebuffer. */
 export class RfbClient {
@@ -75,14 +90,23 @@ export class RfbClient {
   private listener?: RfbListener;
   /** When the latest FramebufferUpdate began arriving (for latency measurements). */
   lastUpdateAt = 0;
+  private lastPointer?: Buffer;
+  /** The server sent Extended Clipboard caps: cut text goes both ways in UTF-8. */
+  private extClipboardOn = false;
+  private clipboardText?: string;
+  private readonly boost: RefreshBoost;
 
   private constructor(
     private readonly socket: net.Socket,
     init: ServerInit,
+    inputBoostMs: number,
   ) {
     this.framebuffer = new Framebuffer(init.width, init.height);
     this.name = init.name;
     this.parser = new RfbServerParser(this.q);
+    this.boost = new RefreshBoost(() => {
+      if (this.lastPointer) this.send(this.lastPointer);
+    }, inputBoostMs);
   }
 
   static connect(path: string, options: RfbClientOptions = {}): Promise<RfbClient> {
@@ -114,7 +138,7 @@ export class RfbClient {
             socket.off('data', onData);
             socket.off('error', fail);
             socket.off('close', onEarlyClose);
-            const client = new RfbClient(socket, step.init);
+            const client = new RfbClient(socket, step.init, options.inputBoostMs ?? 0);
             client.start(encodings, q);
             resolve(client);
             return;
@@ -137,14 +161,47 @@ export class RfbClient {
 
   key(keysym: number, down: boolean): void {
     this.send(keyEvent(keysym, down));
+    this.boost.onInput();
   }
 
   pointer(x: number, y: number, buttons: number): void {
-    this.send(pointerEvent(x, y, buttons));
+    this.lastPointer = pointerEvent(x, y, buttons);
+    this.send(this.lastPointer);
+    this.boost.onInput();
   }
 
+  /** The client's clipboard changed: UTF-8 when the server speaks Extended Clipboard. */
   cutText(text: string): void {
-    this.send(clientCutText(text));
+    if (!this.extClipboardOn) {
+      this.send(clientCutText(text));
+      return;
+    }
+    // Announce, then provide at once: QEMU takes data from the peer that owns the clipboard.
+    this.clipboardText = text;
+    this.send(extNotifyText());
+    this.send(extProvideText(text));
+  }
+
+  private extClipboard(m: ExtClipboardMessage): void {
+    if (!m.text) return;
+    switch (m.action) {
+      case 'caps':
+        this.extClipboardOn = true;
+        this.send(extCaps(MAX_CLIPBOARD));
+        return;
+      case 'notify':
+        this.send(extRequestText());
+        return;
+      case 'provide':
+        if (m.data !== undefined) this.listener?.onCutText(m.data);
+        return;
+      case 'request':
+        if (this.clipboardText !== undefined) this.send(extProvideText(this.clipboardText));
+        return;
+      case 'peek':
+        if (this.clipboardText !== undefined) this.send(extNotifyText());
+        return;
+    }
   }
 
   /** Asks the server to resize; false when it has not shown support for it. */
@@ -178,6 +235,7 @@ export class RfbClient {
         Encoding.EXTENDED_DESKTOP_SIZE,
         Encoding.CURSOR,
         Encoding.LAST_RECT,
+        EXT_CLIPBOARD_ENCODING,
       ]),
     );
     this.refresh();
@@ -222,6 +280,9 @@ export class RfbClient {
           }
           case 'cut-text':
             this.listener?.onCutText(ev.text);
+            break;
+          case 'cut-text-ext':
+            this.extClipboard(parseExtClipboard(ev.body, MAX_CLIPBOARD));
             break;
           case 'bell':
           case 'colour-map':
@@ -307,6 +368,7 @@ export class RfbClient {
   private finish(error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.boost.stop();
     this.zrle.close();
     this.zlib.close();
     this.listener?.onClose(error);

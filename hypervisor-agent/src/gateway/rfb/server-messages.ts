@@ -32,6 +32,8 @@ export type RfbServerEvent =
   | { kind: 'update-end' }
   | { kind: 'bell' }
   | { kind: 'cut-text'; text: string }
+  /** Extended Clipboard (negative length): the body, for ext-clipboard.ts. */
+  | { kind: 'cut-text-ext'; body: Buffer }
   | { kind: 'colour-map' };
 
 export class RfbProtocolError extends Error {
@@ -97,12 +99,14 @@ export class RfbServerParser {
       case 3: {
         if (q.length < 8) return undefined;
         const len = q.peek(8).readInt32BE(4);
-        // A negative length is the Extended Clipboard format; we do not ask for it, so skip it.
+        // A negative length is the Extended Clipboard format.
         const size = Math.abs(len);
         if (size > this.limits.maxCutText) throw new RfbProtocolError('cut text too long');
         if (q.length < 8 + size) return undefined;
         const body = q.take(8 + size).subarray(8);
-        return len < 0 ? this.next() : { kind: 'cut-text', text: body.toString('latin1') };
+        return len < 0
+          ? { kind: 'cut-text-ext', body: Buffer.from(body) }
+          : { kind: 'cut-text', text: body.toString('latin1') };
       }
       default:
         throw new RfbProtocolError(`unknown server message type ${type}`);

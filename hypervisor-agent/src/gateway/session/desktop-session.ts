@@ -1,6 +1,14 @@
 import { randomUUID } from 'crypto';
 import type { Logger } from 'pino';
 import { RfbClient, RfbClientOptions, RfbCursor, UpdateOp } from '../rfb/client';
+import { LatestOnly } from './latest-only';
+
+/** Where a desktop's display is, and how to resize it when VNC cannot. */
+export interface DisplayTarget {
+  vncSocket: string;
+  /** Sets the guest's resolution itself (e.g. xrandr through the guest agent). */
+  resize?: (width: number, height: number) => Promise<void>;
+}
 
 /** What a DesktopSession needs from each attached client connection. */
 export interface SessionMember {
@@ -25,12 +33,21 @@ export class DesktopSession {
   private cursor?: RfbCursor;
   private closed = false;
 
+  /** Guest-side resizes, latest size only (see DisplayTarget.resize). */
+  private readonly guestResize?: LatestOnly<{ w: number; h: number }>;
+
   private constructor(
     readonly desktopId: string,
     readonly rfb: RfbClient,
     private readonly log: Logger,
     private readonly onEmpty: (s: DesktopSession) => void,
+    resize?: DisplayTarget['resize'],
   ) {
+    if (resize)
+      this.guestResize = new LatestOnly(
+        ({ w, h }) => resize(w, h),
+        (err) => log.warn({ desktop: desktopId, err: err.message }, 'desktop resize failed'),
+      );
     rfb.setListener({
       onUpdate: (ops) => this.each((m) => m.onUpdate(ops)),
       onResize: (w, h) => this.each((m) => m.onResize(w, h)),
@@ -51,17 +68,25 @@ export class DesktopSession {
 
   static async open(
     desktopId: string,
-    vncSocket: string,
+    target: DisplayTarget,
     log: Logger,
     rfbOptions: RfbClientOptions,
     onEmpty: (s: DesktopSession) => void,
   ): Promise<DesktopSession> {
-    const rfb = await RfbClient.connect(vncSocket, rfbOptions);
+    const rfb = await RfbClient.connect(target.vncSocket, rfbOptions);
     log.info(
       { desktop: desktopId, width: rfb.framebuffer.width, height: rfb.framebuffer.height },
       'desktop display opened',
     );
-    return new DesktopSession(desktopId, rfb, log, onEmpty);
+    return new DesktopSession(desktopId, rfb, log, onEmpty, target.resize);
+  }
+
+  /** A controlling client's viewport changed: the guest follows when it can. */
+  resize(w: number, h: number): void {
+    const fb = this.rfb.framebuffer;
+    if (fb.width === w && fb.height === h) return;
+    if (this.guestResize) this.guestResize.push({ w, h });
+    else this.rfb.resize(w, h);
   }
 
   get isClosed(): boolean {

@@ -232,8 +232,7 @@ export class GuacConnection implements SessionMember {
 
   private resize(w: number, h: number): void {
     if (w < 64 || h < 64 || w > 8192 || h > 8192) return;
-    const fb = this.session?.rfb.framebuffer;
-    if (fb && (fb.width !== w || fb.height !== h)) this.session?.rfb.resize(w, h);
+    this.session?.resize(w, h);
   }
 
   private clipboardStart(a: string[]): void {

@@ -28,7 +28,14 @@ import { GoldenManifest, imageSizes, parsePackageList } from './manifest';
 import { checkMirror, hostDebianMirror } from './mirror';
 import { mmdebstrapArgs, runMmdebstrap } from './mmdebstrap';
 import { preflight } from './preflight';
-import { defaultRecipe, FORK_HOOK, GoldenRecipe, READY_CHECK, recipeHash } from './recipe';
+import {
+  defaultRecipe,
+  FORK_HOOK,
+  GoldenRecipe,
+  READY_CHECK,
+  recipeHash,
+  RESIZE_HOOK,
+} from './recipe';
 
 export const GOLDEN_NAME = 'golden';
 
@@ -168,6 +175,7 @@ export async function buildGoldenImage(opts: GoldenBuildOptions = {}): Promise<G
       kernelRelease,
       readyCheck: READY_CHECK,
       forkHook: FORK_HOOK,
+      resizeHook: RESIZE_HOOK,
       sizes: imageSizes({
         diskBytes: facts.fileBytes,
         virtualBytes: facts.virtualBytes,

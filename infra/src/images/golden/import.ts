@@ -27,6 +27,7 @@ export interface ImportRequest {
   name?: string;
   readyCheck?: string[];
   forkHook?: string;
+  resizeHook?: string;
   cacheDir?: string;
 }
 
@@ -171,6 +172,7 @@ export function importImage(req: ImportRequest): GoldenManifest {
       kernelRelease: kernelRelease(req.kernel),
       readyCheck: req.readyCheck ?? [],
       ...(req.forkHook ? { forkHook: req.forkHook } : {}),
+      ...(req.resizeHook ? { resizeHook: req.resizeHook } : {}),
       sizes: imageSizes({
         diskBytes: facts.fileBytes,
         virtualBytes: facts.virtualBytes,

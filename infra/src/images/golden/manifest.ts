@@ -24,6 +24,8 @@ export interface GoldenManifest extends ImageManifest {
   readyCheck: string[];
   /** Guest program run after each fork; absent on admin images that have none. */
   forkHook?: string;
+  /** Guest program run as `<hook> WIDTH HEIGHT` to resize the desktop. */
+  resizeHook?: string;
   sizes: ImageSizes;
   buildSeconds: number;
   packages: PackageVersion[];

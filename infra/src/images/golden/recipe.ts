@@ -37,7 +37,10 @@ export const PACKAGE_GROUPS: PackageGroup[] = [
     packages: ['xterm', 'pcmanfm', 'mousepad', 'firefox-esr'],
   },
   { why: 'fonts', packages: ['fonts-dejavu-core'] },
-  { why: 'clipboard with the host (QEMU qemu-vdagent chardev)', packages: ['spice-vdagent'] },
+  {
+    why: 'clipboard with the host (QEMU qemu-vdagent chardev); xclip for scripts and checks',
+    packages: ['spice-vdagent', 'xclip'],
+  },
 ];
 
 /** Paths dpkg never unpacks: documentation and translations nobody reads in a VDI desktop. */
@@ -59,6 +62,7 @@ export const GOLDEN_APPEND =
 /** Guest command that exits 0 once the image can be frozen (see rootfs/usr/local/sbin). */
 export const READY_CHECK = ['/usr/local/sbin/forkdesk-ready'];
 export const FORK_HOOK = '/usr/local/sbin/forkdesk-fork-hook';
+export const RESIZE_HOOK = '/usr/local/sbin/forkdesk-resize';
 
 export interface GoldenRecipe {
   /** Bumped when the build procedure itself changes. */
