@@ -20,6 +20,24 @@ describe('loadBrokerConfig', () => {
     expect(c.auth.secureCookies).toBe(true);
   });
 
+  it('serves TLS with a certificate and key given together: https URL, Secure cookies', () => {
+    const c = loadBrokerConfig({
+      DATABASE_URL: 'x',
+      FORKDESK_TLS_CERT: '/etc/forkdesk/portal.crt',
+      FORKDESK_TLS_KEY: '/etc/forkdesk/portal.key',
+    });
+    expect(c.tls).toEqual({
+      certFile: '/etc/forkdesk/portal.crt',
+      keyFile: '/etc/forkdesk/portal.key',
+    });
+    expect(c.publicUrl).toBe('https://127.0.0.1:8080');
+    expect(c.auth.secureCookies).toBe(true);
+    expect(loadBrokerConfig({ DATABASE_URL: 'x' }).tls).toBeUndefined();
+    expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_TLS_CERT: '/c.pem' })).toThrow(
+      'FORKDESK_TLS_CERT and FORKDESK_TLS_KEY must be set together',
+    );
+  });
+
   it('rejects bad values with a clear message', () => {
     expect(() => loadBrokerConfig({ DATABASE_URL: 'x', FORKDESK_BROKER_PORT: 'eighty' })).toThrow(
       "FORKDESK_BROKER_PORT must be a port number, got 'eighty'",

@@ -23,8 +23,15 @@ export interface BrokerConfig {
   tunnelKey?: string;
   /** Display tickets live this long (≤ 60 s by the ticket contract). */
   ticketTtlS: number;
+  /** Serve the portal, API and tunnel over HTTPS/WSS with this certificate (PEM files). */
+  tls?: TlsFiles;
   /** Encrypts the agent CA's key in the settings table (agents/pki); unset: stored plain. */
   caPassphrase?: string;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 export interface AuthConfig {
@@ -115,13 +122,24 @@ function tunnelKey(env: Env): string | undefined {
   return raw;
 }
 
+/** Both of FORKDESK_TLS_CERT and FORKDESK_TLS_KEY, or neither. */
+function tlsFiles(env: Env): TlsFiles | undefined {
+  const certFile = env.FORKDESK_TLS_CERT || undefined;
+  const keyFile = env.FORKDESK_TLS_KEY || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new Error('FORKDESK_TLS_CERT and FORKDESK_TLS_KEY must be set together');
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
 export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
   const host = env.FORKDESK_BROKER_HOST ?? '127.0.0.1';
   const p = port(env, 'FORKDESK_BROKER_PORT', 8080);
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl)
     throw new Error('DATABASE_URL is required (npm run up sets it for the private cluster)');
-  const publicUrl = env.FORKDESK_PUBLIC_URL ?? `http://${host}:${p}`;
+  const tls = tlsFiles(env);
+  const publicUrl = env.FORKDESK_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${host}:${p}`;
   const portal = env.FORKDESK_PORTAL_DIR ?? resolve(__dirname, '../../web-portal/dist');
   return {
     host,
@@ -133,7 +151,11 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
     portalDir: isAbsolute(portal) ? portal : resolve(portal),
     auth: {
       sessionTtlMin: int(env, 'FORKDESK_SESSION_TTL_MIN', 12 * 60, 1, 30 * 24 * 60),
-      secureCookies: bool(env, 'FORKDESK_SECURE_COOKIES', publicUrl.startsWith('https:')),
+      secureCookies: bool(
+        env,
+        'FORKDESK_SECURE_COOKIES',
+        tls !== undefined || publicUrl.startsWith('https:'),
+      ),
       maxFailedLogins: int(env, 'FORKDESK_LOGIN_MAX_FAILURES', 5, 1, 1000),
       lockoutMin: int(env, 'FORKDESK_LOGIN_LOCKOUT_MIN', 15, 1, 24 * 60),
       loginRatePerMin: int(env, 'FORKDESK_LOGIN_RATE_PER_MIN', 30, 0, 1_000_000),
@@ -161,6 +183,7 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
     tunnelKey: tunnelKey(env),
     ticketTtlS: int(env, 'FORKDESK_TICKET_TTL_S', 30, 5, 60),
     caPassphrase: env.FORKDESK_CA_PASSPHRASE || undefined,
+    ...(tls ? { tls } : {}),
   };
 }
 

@@ -1,10 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import type { NextFunction, Request, Response } from 'express';
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import type { Server } from 'http';
 import { join } from 'path';
 import type { Logger } from 'pino';
@@ -80,12 +80,29 @@ export async function configureApp(
   app.get(TunnelGateway).mount(app.getHttpServer() as Server);
 }
 
+/** The certificate and key of an HTTPS portal; the tunnel's websocket then runs on WSS. */
+export function httpsOptions(config: BrokerConfig): NestApplicationOptions['httpsOptions'] {
+  if (!config.tls) return undefined;
+  const read = (name: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${name} ${path} cannot be read: ${(err as Error).message}`);
+    }
+  };
+  return {
+    cert: read('FORKDESK_TLS_CERT', config.tls.certFile),
+    key: read('FORKDESK_TLS_KEY', config.tls.keyFile),
+  };
+}
+
 export async function createBrokerApp(
   config: BrokerConfig,
   log: Logger,
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
+    httpsOptions: httpsOptions(config),
   });
   app.enableShutdownHooks();
   await configureApp(app, config, log);

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     return;
   }
   await app.listen(config.port, config.host);
-  log.info({ url: config.publicUrl, host: config.host, port: config.port }, 'broker listening');
+  log.info(
+    { url: config.publicUrl, host: config.host, port: config.port, tls: config.tls !== undefined },
+    'broker listening',
+  );
 }
 
 main().catch((err: unknown) => {

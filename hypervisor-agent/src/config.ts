@@ -36,6 +36,10 @@ export interface EngineConfig {
   /** Time limit for a template's guest to become ready. */
   bootTimeoutMs: number;
   logLevel: string;
+  /** NAT desktops: the subnet their /30 transit links to the host are taken from. */
+  natSubnet: string;
+  /** NAT desktops: the resolver their DNS (slirp's 10.0.2.3) is forwarded to; none if unset. */
+  natDns?: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
@@ -72,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     kvmProbeMs: int(env, 'FORKDESK_KVM_PROBE_MS', 15_000),
     bootTimeoutMs: int(env, 'FORKDESK_BOOT_TIMEOUT_MS', 60_000),
     logLevel: env.FORKDESK_LOG_LEVEL || 'info',
+    natSubnet: env.FORKDESK_NAT_SUBNET || '100.127.0.0/16',
+    natDns: env.FORKDESK_NAT_DNS || undefined,
   };
 }
 

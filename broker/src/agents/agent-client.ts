@@ -5,6 +5,7 @@ import {
   type ForkRequest,
   type ForkResponse,
   type HostCapacity,
+  type NetworkMode,
   type Personalization,
   type TemplateInfo,
   type TlsMaterial,
@@ -31,8 +32,16 @@ export class AgentCallError extends Error {
 export interface AgentClient {
   /** Builds (boot, freeze) or returns the template for an image version and shape. */
   ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
-  /** Forks one child of a ready template; a retry with the same key gets the same child. */
-  fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo>;
+  /**
+   * Forks one child of a ready template; a retry with the same key gets the same child.
+   * `network`: the pool's mode (default restricted).
+   */
+  fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo>;
   /** Stops a child and deletes its delta; an unknown child counts as gone. */
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
   personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
@@ -101,11 +110,17 @@ export class HttpAgentClient implements AgentClient {
     return t;
   }
 
-  async fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo> {
+  async fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo> {
     const req: ForkRequest = {
       templateId,
       count: 1,
       ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(network ? { network } : {}),
     };
     const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, req);
     const child = r?.children[0];

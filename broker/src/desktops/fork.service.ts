@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChildInfo, Personalization } from '@forkdesk/agent-contract';
+import type { ChildInfo, NetworkMode, Personalization } from '@forkdesk/agent-contract';
 import { DesktopState as S } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -50,6 +50,13 @@ export class ForkService {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
+  private async networkOf(poolId: string): Promise<NetworkMode | undefined> {
+    const rows = (await this.ds.query(`SELECT network_mode FROM pools WHERE id = $1`, [
+      poolId,
+    ])) as { network_mode: NetworkMode }[];
+    return rows[0]?.network_mode;
+  }
+
   /** Forks on the agent and records the result; never throws (failures land on the row). */
   async complete(f: PendingFork): Promise<void> {
     const t0 = performance.now();
@@ -97,12 +104,13 @@ export class ForkService {
    * or too slow), the request is sent once more and the agent answers the child it made.
    */
   private async forkOnce(f: PendingFork): Promise<ChildInfo> {
+    const network = await this.networkOf(f.poolId);
     try {
-      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId);
+      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
     } catch (err) {
       if (!(err instanceof AgentCallError) || err.status !== 0) throw err;
       this.log.warn({ err, desktop: f.desktopId }, 'fork answer lost; asking again');
-      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId);
+      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
     }
   }
 

@@ -2,6 +2,7 @@ import type {
   ChildInfo,
   CreateTemplateRequest,
   HostCapacity,
+  NetworkMode,
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -13,7 +14,7 @@ import { AgentCallError } from '../agents/agent-client';
  * instantly, so tests exercise the broker's transactions, not QEMU. Never used outside tests.
  */
 export class FakeAgentClient implements AgentClient {
-  readonly children = new Map<string, ChildInfo & { agent: string }>();
+  readonly children = new Map<string, ChildInfo & { agent: string; network?: NetworkMode }>();
   readonly personalized: { vmId: string; p: Personalization }[] = [];
   readonly templates: CreateTemplateRequest[] = [];
   /** Set to make the next forks fail. */
@@ -41,7 +42,12 @@ export class FakeAgentClient implements AgentClient {
   readonly forkKeys: (string | undefined)[] = [];
   private readonly byKey = new Map<string, ChildInfo>();
 
-  async fork(a: AgentEndpoint, templateId: string, idempotencyKey?: string): Promise<ChildInfo> {
+  async fork(
+    a: AgentEndpoint,
+    templateId: string,
+    idempotencyKey?: string,
+    network?: NetworkMode,
+  ): Promise<ChildInfo> {
     this.forkKeys.push(idempotencyKey);
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
     // Like the agent: a retried key answers the first child.
@@ -58,6 +64,7 @@ export class FakeAgentClient implements AgentClient {
       forkMs: 1,
       warm: true,
       agent: a.apiUrl,
+      ...(network ? { network } : {}),
     };
     this.children.set(id, child);
     if (idempotencyKey) this.byKey.set(idempotencyKey, child);

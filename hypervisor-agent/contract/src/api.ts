@@ -82,9 +82,14 @@ export interface CreateTemplateRequest {
   image?: ImageSource;
 }
 
+/** A desktop's network: none (slirp `restrict=on`, the default) or NAT to the outside only. */
+export type NetworkMode = 'restricted' | 'nat';
+
 export interface ForkRequest {
   templateId: string;
   count?: number;
+  /** Default `restricted`. */
+  network?: NetworkMode;
   /**
    * Makes the fork safe to retry: a second request with the same key (while the agent runs)
    * answers the children the first one made, never forks again. The broker sends the

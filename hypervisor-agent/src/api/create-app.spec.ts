@@ -256,6 +256,14 @@ describe('fork and children', () => {
       ]),
     );
     await http.post('/v1/children').set(auth).send({ templateId: 'tpl-a', count: 1.5 }).expect(400);
+    const net = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', network: 'bridge' })
+      .expect(400);
+    expect(net.body.errors).toEqual([
+      { field: 'network', messages: ['network must be restricted or nat'] },
+    ]);
   });
 
   it('400s malformed JSON as JSON', async () => {

@@ -4,6 +4,7 @@ import type {
   ExecRequest,
   ExecResult,
   HostCapacity,
+  NetworkMode,
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -20,7 +21,7 @@ export interface EnginePort {
   ensureTemplate(req: CreateTemplateRequest): Promise<TemplateInfo>;
   deleteTemplate(id: string): Promise<void>;
   /** Forks `count` children concurrently; resolves when every child's guest agent answers. */
-  fork(templateId: string, count: number): Promise<ChildInfo[]>;
+  fork(templateId: string, count: number, network?: NetworkMode): Promise<ChildInfo[]>;
   /** Freezes a running VM as a new template and brings it back as child 0. */
   forkRunning(
     vmId: string,

@@ -15,6 +15,8 @@ import { deathOf } from '../vm/boot';
 import { makeVmDir, UserIds, vmPaths } from '../vm/layout';
 import { killVm, Launched, launchQemu } from '../vm/process';
 import { writeJsonAtomic } from '../vm/state-file';
+import { NS_TAP } from '../network/addressing';
+import { NatLease, NatNetworks } from '../network/nat-network';
 
 /** What is stored in <dataDir>/vms/<id>/vm.json: enough to re-adopt the VM after a restart. */
 export interface VmRecord {
@@ -31,6 +33,8 @@ export interface VmRecord {
   forkMs: number;
   warm: boolean;
   cgroup?: string;
+  /** A NAT desktop's namespace and transit link; absent: no network (slirp restrict=on). */
+  network?: NatLease;
 }
 
 export interface ChildEnv {
@@ -41,6 +45,7 @@ export interface ChildEnv {
   cgroupOverheadMiB: number;
   /** VMs are the OOM killer's first choice, before the agent. */
   oomScoreAdj: number;
+  nat: NatNetworks;
 }
 
 export interface PreparedChild {
@@ -64,11 +69,15 @@ export function saveRecord(r: VmRecord): void {
   writeJsonAtomic(join(r.dir, 'vm.json'), r);
 }
 
-/** Starts the child's QEMU paused (`-incoming defer`) on a fresh delta; QMP ready. */
+/**
+ * Starts the child's QEMU paused (`-incoming defer`) on a fresh delta; QMP ready. A NAT child
+ * first gets its network namespace, and its QEMU is started inside it.
+ */
 export async function prepareChild(
   env: ChildEnv,
   t: TemplateRecord,
   id = newVmId('c'),
+  nat = false,
 ): Promise<PreparedChild> {
   const paths = vmPaths(join(env.vmsDir, id));
   makeVmDir(paths.dir, env.user);
@@ -86,8 +95,15 @@ export async function prepareChild(
     incoming: true,
   };
   let launched: Launched | undefined;
+  let network: NatLease | undefined;
   try {
-    launched = launchQemu(env.qemuBinary, buildQemuArgs(spec), paths.qemuLog);
+    if (nat) {
+      network = await env.nat.setup(id);
+      spec.tap = NS_TAP;
+    }
+    const argv = [env.qemuBinary, ...buildQemuArgs(spec)];
+    const [bin = env.qemuBinary, ...args] = network ? env.nat.launchArgv(network, argv) : argv;
+    launched = launchQemu(bin, args, paths.qemuLog);
     const record: VmRecord = {
       id,
       kind: 'warm',
@@ -100,6 +116,7 @@ export async function prepareChild(
       createdAt: new Date().toISOString(),
       forkMs: 0,
       warm: false,
+      ...(network ? { network } : {}),
     };
     // Twice the guest RAM: a guest page the template never touched is a hole in the frozen RAM
     // file, and the child's first write to it charges this cgroup for a new (zero) page of that
@@ -119,6 +136,7 @@ export async function prepareChild(
     return { record, qmp, ga, launched, death };
   } catch (err) {
     if (launched) await killVm(launched.pid, id);
+    if (network) await env.nat.teardown(network);
     rmSync(paths.dir, { recursive: true, force: true });
     throw new ForkError(`fork of ${id} from template ${t.id} failed: ${(err as Error).message}`);
   }
@@ -168,6 +186,7 @@ export async function completeChild(
 
 export async function destroyVmFiles(env: ChildEnv, r: VmRecord): Promise<void> {
   await killVm(r.pid, r.id);
+  if (r.network) await env.nat.teardown(r.network);
   rmSync(r.dir, { recursive: true, force: true });
   await env.cgroups.remove(r.cgroup);
 }

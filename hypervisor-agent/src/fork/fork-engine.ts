@@ -7,6 +7,7 @@ import {
   ExecRequest,
   ExecResult,
   HostCapacity,
+  NetworkMode,
   Personalization,
   TemplateInfo,
   VmShape,
@@ -37,6 +38,8 @@ import {
 import { freezeToFile, waitMigration } from '../templates/freeze';
 import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
+import { NatNetworks } from '../network/nat-network';
+import { SystemNetCommands } from '../network/commands';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
@@ -102,14 +105,25 @@ export class ForkEngine implements EnginePort {
   private readonly images: ImageStore;
   private accel: AccelVerdict | undefined;
   private readonly childEnv: ChildEnv;
+  private readonly nat: NatNetworks;
 
   private constructor(
     readonly cfg: EngineConfig,
     private readonly user: UserIds | undefined,
     private readonly cgroups: Cgroups,
     readonly qemuBuild: string,
+    dataDirTag: string,
   ) {
     this.images = new ImageStore(join(cfg.dataDir, 'images'));
+    this.nat = new NatNetworks(
+      {
+        transitSubnet: cfg.natSubnet,
+        dns: cfg.natDns,
+        tapUser: cfg.runAsUser || undefined,
+        tag: dataDirTag,
+      },
+      new SystemNetCommands(),
+    );
     this.childEnv = {
       qemuBinary: cfg.qemuBinary,
       vmsDir: this.vmsDir,
@@ -117,6 +131,7 @@ export class ForkEngine implements EnginePort {
       cgroups,
       cgroupOverheadMiB: cfg.cgroupOverheadMiB,
       oomScoreAdj: 500,
+      nat: this.nat,
     };
   }
 
@@ -149,18 +164,20 @@ export class ForkEngine implements EnginePort {
       );
     }
     becomeChildSubreaper();
+    const tag = createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 12);
     const engine = new ForkEngine(
       cfg,
       user,
-      new Cgroups(
-        detectCgroups(),
-        `dd-${createHash('sha256').update(cfg.dataDir).digest('hex').slice(0, 12)}`,
-      ),
+      new Cgroups(detectCgroups(), `dd-${tag}`),
       qemuBuildId(cfg.qemuBinary),
+      tag.slice(0, 8),
     );
     engine.loadTemplates();
     await engine.adopt();
     await engine.cgroups.sweep(new Set(engine.vms.keys()));
+    await engine.nat.sweep(new Set(engine.vms.keys()));
+    // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
+    if ([...engine.vms.values()].some((v) => v.network)) await engine.nat.ensureHost();
     // Warm pools start now, not at the first fork after a restart.
     for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
     return engine;
@@ -355,25 +372,33 @@ export class ForkEngine implements EnginePort {
     return t.record;
   }
 
-  async fork(templateId: string, count: number): Promise<ChildInfo[]> {
-    return (await this.forkWith(templateId, count, { useWarm: true })).map((r) =>
+  async fork(
+    templateId: string,
+    count: number,
+    network: NetworkMode = 'restricted',
+  ): Promise<ChildInfo[]> {
+    return (await this.forkWith(templateId, count, { useWarm: true, network })).map((r) =>
       this.childInfo(r),
     );
   }
 
-  /** Forks bypassing the warm pool (cold) or with it; ids may be given (re-forks). */
+  /**
+   * Forks bypassing the warm pool (cold) or with it; ids may be given (re-forks). Warm
+   * children have no network, so NAT children are always cold.
+   */
   async forkWith(
     templateId: string,
     count: number,
-    opts: { useWarm: boolean; ids?: string[] },
+    opts: { useWarm: boolean; ids?: string[]; network?: NetworkMode },
   ): Promise<VmRecord[]> {
+    const nat = opts.network === 'nat';
     if (!Number.isInteger(count) || count < 1 || count > MAX_FORK_COUNT) {
       throw new RangeError(`count must be 1..${MAX_FORK_COUNT}, got ${count}`);
     }
     const startedAt = Date.now();
     const t = this.readyTemplate(templateId);
     await validateTemplate(t);
-    const pool = opts.useWarm ? this.poolFor(t) : undefined;
+    const pool = opts.useWarm && !nat ? this.poolFor(t) : undefined;
     const warm: PreparedChild[] = [];
     for (let i = 0; i < count && pool && !opts.ids; i++) {
       const p = pool.take();
@@ -395,7 +420,7 @@ export class ForkEngine implements EnginePort {
     for (let i = 0; i < cold; i++) {
       const id = opts.ids?.[i];
       jobs.push(
-        prepareChild(this.childEnv, t, id).then((p) =>
+        prepareChild(this.childEnv, t, id, nat).then((p) =>
           completeChild(this.childEnv, t, p, startedAt),
         ),
       );
@@ -532,6 +557,7 @@ export class ForkEngine implements EnginePort {
       chownSync(files.state, 0, 0);
       const freezeMs = Date.now() - t0;
       await this.cgroups.remove(vm.cgroup);
+      if (vm.network) await this.nat.teardown(vm.network);
       rmSync(vm.dir, { recursive: true, force: true });
       this.vms.delete(vm.id);
       const rec = await publishTemplate(this.cfg, buildDir, finalDir, {
@@ -542,7 +568,8 @@ export class ForkEngine implements EnginePort {
         accel: vm.spec.accel,
         deviceProfile: this.deviceProfile(),
         qemuBuild: this.qemuBuild,
-        spec: { ...vm.spec, ram: { kind: 'shared', path: files.ram } },
+        // A NAT child's tap lives in its namespace: the template (and child 0) are restricted.
+        spec: { ...vm.spec, ram: { kind: 'shared', path: files.ram }, tap: undefined },
         buildMs: freezeMs,
         freezeMs,
         createdAt: new Date().toISOString(),
@@ -583,6 +610,8 @@ export class ForkEngine implements EnginePort {
     makeVmDir(paths.dir, this.user);
     const spec: VmSpec = {
       ...vm.spec,
+      // Started outside the source's namespace, if it has one.
+      tap: undefined,
       id: `${id}-recv`,
       ram: { kind: 'shared', path: ram },
       qmpSocket: paths.qmpSocket,
@@ -850,6 +879,7 @@ export class ForkEngine implements EnginePort {
       if (!rec || !alive) {
         logger.info({ dir, pid: rec?.pid }, 'removing dead VM');
         if (rec) await this.cgroups.remove(rec.cgroup);
+        if (rec?.network) await this.nat.teardown(rec.network);
         if (rec?.kind === 'source') rmSync(rec.spec.ram.path, { force: true });
         rmSync(dir, { recursive: true, force: true });
         continue;

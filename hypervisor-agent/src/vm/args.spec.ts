@@ -32,6 +32,16 @@ function opt(args: string[], flag: string): string[] {
 }
 
 describe('buildQemuArgs', () => {
+  it('gives a NAT child a tap by name, beside an unattached slirp for the state to load into', () => {
+    const a = buildQemuArgs({ ...base, tap: 'tap0' });
+    expect(opt(a, '-netdev')).toEqual([
+      'user,id=slirp0,restrict=on',
+      'tap,id=net0,ifname=tap0,script=no,downscript=no,vnet_hdr=off',
+    ]);
+    expect(opt(a, '-device')).toContain('virtio-net-pci,netdev=net0,id=nic0,addr=04.0,romfile=');
+    expect(() => buildQemuArgs({ ...base, tap: 'tap0,script=/bin/x' })).toThrow(/bad tap name/);
+  });
+
   it('builds a child: private CoW RAM of the frozen file, read-only, paused for its state', () => {
     const a = buildQemuArgs(base);
     expect(opt(a, '-machine')).toEqual(['pc-q35-10.0,memory-backend=mem,hpet=off']);

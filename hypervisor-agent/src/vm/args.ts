@@ -34,6 +34,12 @@ export interface VmSpec {
   incoming: boolean;
   runAsUser?: string;
   sandbox: boolean;
+  /**
+   * The NIC's backend. Absent: slirp with `restrict=on` (no path out of the VM). A tap (NAT
+   * desktops) is opened by name inside the network namespace QEMU is started in. The NIC's
+   * device state does not depend on its backend, so a child may differ from its template.
+   */
+  tap?: string;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -63,6 +69,20 @@ function validate(spec: VmSpec): void {
   if (spec.cpuModel === 'host') throw new Error('-cpu host is not portable: use a named model');
   if (!Number.isInteger(spec.tcgTbSizeMiB) || spec.tcgTbSizeMiB < 1)
     throw new Error(`tcgTbSizeMiB must be a positive integer, got ${spec.tcgTbSizeMiB}`);
+}
+
+function netdevs(spec: VmSpec): string[] {
+  if (spec.tap === undefined) return ['-netdev', 'user,id=net0,restrict=on'];
+  if (!/^[A-Za-z0-9_-]{1,15}$/.test(spec.tap)) throw new Error(`bad tap name "${spec.tap}"`);
+  return [
+    // The template's device state carries a "slirp" section (QEMU 10): an unattached slirp
+    // takes it, or loading fails with "Unknown savevm section 'slirp'".
+    '-netdev',
+    'user,id=slirp0,restrict=on',
+    // No vnet header: the template negotiated its NIC features with slirp, which has none.
+    '-netdev',
+    `tap,id=net0,ifname=${spec.tap},script=no,downscript=no,vnet_hdr=off`,
+  ];
 }
 
 /** The id of the hot-plug root port `i`; a per-user disk is `device_add`ed with `bus=` this. */
@@ -102,7 +122,7 @@ export function buildQemuArgs(spec: VmSpec): string[] {
     '-device', 'virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0',
     // An absolute pointer, so the browser's mouse position is the desktop's.
     '-device', 'virtio-tablet-pci,id=tablet0,addr=06.0',
-    '-netdev', 'user,id=net0,restrict=on',
+    ...netdevs(spec),
     '-device', 'virtio-net-pci,netdev=net0,id=nic0,addr=04.0,romfile=',
     '-blockdev', `driver=file,filename=${requirePath('disk', spec.disk)},node-name=disk0-file`,
     '-blockdev', 'driver=qcow2,file=disk0-file,node-name=disk0',

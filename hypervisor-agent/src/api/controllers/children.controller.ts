@@ -66,7 +66,7 @@ export class ChildrenController {
     const start = performance.now();
     const count = dto.count ?? 1;
     const fork = async () => {
-      const made = await this.engine.fork(template.id, count);
+      const made = await this.engine.fork(template.id, count, dto.network);
       this.metrics.observeForks(made);
       return made;
     };

@@ -7,6 +7,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -24,6 +25,7 @@ import {
   ForkRunningRequest,
   ImageSource,
   MAX_FORK_COUNT,
+  NetworkMode,
   Personalization,
   VmShape,
 } from '@forkdesk/agent-contract';
@@ -132,6 +134,11 @@ export class ForkDto implements ForkRequest {
     message: 'idempotencyKey must be 1-128 letters, digits or . _ : -',
   })
   idempotencyKey?: string;
+
+  @ApiPropertyOptional({ enum: ['restricted', 'nat'], default: 'restricted' })
+  @IsOptional()
+  @IsIn(['restricted', 'nat'], { message: 'network must be restricted or nat' })
+  network?: NetworkMode;
 }
 
 export class ForkRunningDto implements ForkRunningRequest {
