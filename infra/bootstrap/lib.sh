@@ -15,7 +15,7 @@ die() {
 }
 
 # Debian packages the project runs on; QEMU comes from bookworm-backports (10.x, see DESIGN.md §2).
-DEBS=(qemu-utils postgresql chromium busybox-static qemu-guest-agent linux-image-amd64 cpio libturbojpeg0 mmdebstrap e2fsprogs)
+DEBS=(qemu-utils postgresql chromium busybox-static qemu-guest-agent linux-image-amd64 cpio libturbojpeg0 mmdebstrap e2fsprogs nftables iproute2 openssl)
 QEMU_MIN_MAJOR=10
 BACKPORTS_LIST=/etc/apt/sources.list.d/forkdesk-backports.sources
 
