@@ -1,6 +1,8 @@
 import { verifyTicket } from '@forkdesk/agent-contract';
 import { createTestDatabase, DesktopState, type TestDatabase, UserRole } from '@forkdesk/db';
+import { randomBytes } from 'crypto';
 import { mkdtempSync, writeFileSync } from 'fs';
+import { request as httpRequest } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import request from 'supertest';
@@ -332,6 +334,25 @@ describe('desktops', () => {
     const check = verifyTicket(String(tok.connection.settings.ticket), fx.agent.displayKey!);
     expect(check).toMatchObject({ ok: true, ticket: { desktop: vm, mode: 'control' } });
     expect(await desktopState(desktopId)).toBe(DesktopState.InUse);
+  });
+
+  it('refuses a WebSocket upgrade with a bad tunnel token (401) and keeps serving', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${broker.url}/tunnel?token=none`, {
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        },
+      });
+      req.on('response', (r) => resolve(r.statusCode ?? 0));
+      req.on('upgrade', () => resolve(101));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(401);
+    expect((await request(broker.url).get('/health')).status).toBe(200);
   });
 
   it("hides another user's desktop (404), lets an admin shadow and see it", async () => {

@@ -1,7 +1,7 @@
 // guacamole-lite ships no types; this is the part of its API the broker uses.
 declare module 'guacamole-lite' {
   import type { EventEmitter } from 'events';
-  import type { Server as HttpServer } from 'http';
+  import type { IncomingMessage, Server as HttpServer } from 'http';
 
   interface ClientConnection {
     connectionId: number;
@@ -10,7 +10,12 @@ declare module 'guacamole-lite' {
 
   class GuacamoleLite extends EventEmitter {
     constructor(
-      wsOptions: { server: HttpServer; path: string },
+      wsOptions: {
+        server: HttpServer;
+        path: string;
+        /** Passed on to ws's WebSocketServer: false refuses the upgrade with 401. */
+        verifyClient?: (info: { req: IncomingMessage }) => boolean;
+      },
       guacdOptions: { host: string; port: number },
       clientOptions: {
         crypt: { cypher: string; key: Buffer };

@@ -35,3 +35,18 @@ export function decryptTunnelToken(token: string, key: Buffer): TunnelConnection
   const plain = Buffer.concat([d.update(Buffer.from(value, 'base64')), d.final()]);
   return JSON.parse(plain.toString('utf8')) as TunnelConnection;
 }
+
+/**
+ * Whether an upgrade request carries a token this broker made. guacamole-lite 1.2 throws an
+ * unhandled rejection on a token it cannot read, so the upgrade is refused before it gets one.
+ */
+export function isTunnelTokenValid(url: string | undefined, key: Buffer): boolean {
+  const token = new URL(url ?? '/', 'http://broker').searchParams.get('token');
+  if (!token) return false;
+  try {
+    const c = decryptTunnelToken(token, key).connection;
+    return typeof c === 'object' && c !== null && typeof c.guacdHost === 'string';
+  } catch {
+    return false;
+  }
+}

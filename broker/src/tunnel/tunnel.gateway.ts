@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import GuacamoleLite from 'guacamole-lite';
-import type { Server } from 'http';
+import type { IncomingMessage, Server } from 'http';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger';
 import { TunnelKey } from './tunnel-key';
+import { isTunnelTokenValid } from './tunnel-token';
 import { SESSION_SETTING, TUNNEL_PATH, TunnelService } from './tunnel.service';
 
 /** guacamole-lite's WebSocket endpoint, on the broker's own HTTP server at /tunnel. */
@@ -19,12 +20,18 @@ export class TunnelGateway implements OnApplicationShutdown {
 
   mount(http: Server): void {
     const log = this.log.child({ component: 'tunnel' });
+    const key = this.key.get();
     const lite = new GuacamoleLite(
-      { server: http, path: TUNNEL_PATH },
+      {
+        server: http,
+        path: TUNNEL_PATH,
+        // A bad token gets 401 at the upgrade instead of reaching guacamole-lite.
+        verifyClient: (info: { req: IncomingMessage }) => isTunnelTokenValid(info.req.url, key),
+      },
       // Every token names its agent's gateway; this default is never dialled on purpose.
       { host: '127.0.0.1', port: 4822 },
       {
-        crypt: { cypher: 'AES-256-CBC', key: this.key.get() },
+        crypt: { cypher: 'AES-256-CBC', key },
         log: {
           level: 'ERRORS',
           stdLog: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
