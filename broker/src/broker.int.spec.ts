@@ -463,9 +463,14 @@ describe('agents', () => {
     });
     expect((await request(broker.url).post('/v1/agents/enroll').send(enroll)).status).toBe(401);
 
-    // A desktop the broker placed on this agent, and a VM the agent runs that nobody knows.
+    // A desktop the broker placed on this agent a while ago, one it recorded just now (its fork
+    // finished while the heartbeat was in flight), and a VM the agent runs that nobody knows.
     const [d] = (await db.dataSource.query(
-      `INSERT INTO desktops (pool_id, image_version_id, agent_id, vm_id, state) VALUES ($1, $2, $3, 'vm-known', 'ready') RETURNING id`,
+      `INSERT INTO desktops (pool_id, image_version_id, agent_id, vm_id, state, ready_at) VALUES ($1, $2, $3, 'vm-known', 'ready', now() - interval '1 hour') RETURNING id`,
+      [fx.pool.id, fx.version.id, t.body.agentId],
+    )) as { id: string }[];
+    const [fresh] = (await db.dataSource.query(
+      `INSERT INTO desktops (pool_id, image_version_id, agent_id, vm_id, state, ready_at) VALUES ($1, $2, $3, 'vm-fresh', 'ready', now()) RETURNING id`,
       [fx.pool.id, fx.version.id, t.body.agentId],
     )) as { id: string }[];
     fake.children.set('vm-orphan', { id: 'vm-orphan' } as never);
@@ -473,7 +478,8 @@ describe('agents', () => {
     const hb = {
       agentId: t.body.agentId,
       agentVersion: '0.1.0',
-      sentAt: new Date().toISOString(),
+      // Listed a second ago: the fresh desktop was recorded after.
+      sentAt: new Date(Date.now() - 1000).toISOString(),
       capacity: await fake.capacity(),
       vms: [
         {
@@ -497,6 +503,7 @@ describe('agents', () => {
       .send(hb);
     expect(ok.body).toEqual({ orphans: 1, lost: 1, leases: [] });
     expect(await desktopState(d.id)).toBe(DesktopState.Lost);
+    expect(await desktopState(fresh.id)).toBe(DesktopState.Ready);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.children.has('vm-orphan')).toBe(false);
     const agents = await admin.get('/api/admin/agents');

@@ -29,6 +29,9 @@ import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
 import { PkiService } from './pki/pki.service';
 
+/** How far an agent's clock may be behind ours when it dates a heartbeat. */
+const HEARTBEAT_SKEW_MS = 5_000;
+
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
 const agentActor = (a: { name: string }): Actor => ({
@@ -245,14 +248,19 @@ export class AgentsService {
     actor: Actor,
   ): Promise<{ orphans: string[]; lost: number }> {
     const running = new Map(hb.vms.filter((v) => v.state !== 'dead').map((v) => [v.id, v]));
+    // Only desktops recorded before the agent listed its VMs can be judged by that list: a fork
+    // that finished while the heartbeat was in flight is not in it yet (margin for clock skew).
+    const sent = Date.parse(hb.sentAt);
+    const listedAt = new Date((Number.isFinite(sent) ? sent : Date.now()) - HEARTBEAT_SKEW_MS);
     const known = (await tx.query(
-      `SELECT id, vm_id, state FROM desktops
+      `SELECT id, vm_id, state, ready_at FROM desktops
         WHERE agent_id = $1 AND vm_id IS NOT NULL AND state NOT IN ('destroyed', 'lost')`,
       [agentId],
-    )) as { id: string; vm_id: string; state: S }[];
+    )) as { id: string; vm_id: string; state: S; ready_at: Date | null }[];
     let lost = 0;
     for (const d of known) {
       const vm = running.get(d.vm_id);
+      if (!vm && d.ready_at && d.ready_at >= listedAt) continue;
       if (vm) {
         if (vm.memory) {
           await tx.query(`UPDATE desktops SET private_mib = $2, shared_mib = $3 WHERE id = $1`, [
