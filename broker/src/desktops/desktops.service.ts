@@ -231,20 +231,12 @@ export class DesktopsService {
       };
     }
 
-    // No spare: fork one. The pool row lock makes "count, then insert" exact against max.
+    // No spare: fork one. A full pool is refused before queueing on the pool row lock (a storm
+    // of refused opens must not hold connections in that queue); under the lock the count is
+    // exact against max.
+    await this.refuseAtMax(tx, pool);
     await tx.query(`SELECT id FROM pools WHERE id = $1 FOR UPDATE`, [pool.id]);
-    const live = (await tx.query(
-      `SELECT count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying')`,
-      [pool.id],
-    )) as { n: number }[];
-    if (live[0].n >= pool.maxSize) {
-      this.metrics.openRefused.inc({ reason: 'pool_max' });
-      throw new RetryLaterException(
-        `pool "${pool.name}" is at its maximum of ${pool.maxSize} desktops`,
-        30,
-      );
-    }
+    await this.refuseAtMax(tx, pool);
     const place = await this.placement.choose(tx, version.id, pool.vcpus, pool.memoryMib);
     if (!place) {
       this.metrics.openRefused.inc({ reason: 'no_capacity' });
@@ -400,5 +392,22 @@ export class DesktopsService {
       privateMib: r.private_mib,
       sharedMib: r.shared_mib,
     }));
+  }
+
+  private async refuseAtMax(
+    tx: EntityManager,
+    pool: { id: string; name: string; maxSize: number },
+  ): Promise<void> {
+    const live = (await tx.query(
+      `SELECT count(*)::int AS n FROM desktops
+        WHERE pool_id = $1 AND state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying')`,
+      [pool.id],
+    )) as { n: number }[];
+    if (live[0].n < pool.maxSize) return;
+    this.metrics.openRefused.inc({ reason: 'pool_max' });
+    throw new RetryLaterException(
+      `pool "${pool.name}" is at its maximum of ${pool.maxSize} desktops`,
+      30,
+    );
   }
 }
