@@ -2,7 +2,7 @@
 // The engine's settings (EngineConfig) and the network side's (ApiConfig: API, enrollment,
 // display gateway) share FORKDESK_DATA_DIR.
 import { Accelerator } from '@forkdesk/agent-contract';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 export type AccelChoice = Accelerator | 'auto';
@@ -35,6 +35,8 @@ export interface EngineConfig {
   kvmProbeMs: number;
   /** Time limit for a template's guest to become ready. */
   bootTimeoutMs: number;
+  /** Machine-wide cache of frozen templates by key, shared by every data dir; '' turns it off. */
+  templateCacheDir: string;
   logLevel: string;
   /** NAT desktops: the subnet their /30 transit links to the host are taken from. */
   natSubnet: string;
@@ -57,6 +59,11 @@ function accelChoice(raw: string | undefined): AccelChoice {
   throw new Error(`FORKDESK_ACCEL must be kvm, tcg or auto, got "${raw}"`);
 }
 
+/** Beside the image cache (infra/src/images/cache.ts): `${XDG_CACHE_HOME:-~/.cache}/forkdesk`. */
+export function defaultTemplateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'forkdesk', 'templates');
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   return {
     dataDir: env.FORKDESK_DATA_DIR || '/var/lib/forkdesk',
@@ -75,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     hotplugPorts: int(env, 'FORKDESK_HOTPLUG_PORTS', 2),
     kvmProbeMs: int(env, 'FORKDESK_KVM_PROBE_MS', 15_000),
     bootTimeoutMs: int(env, 'FORKDESK_BOOT_TIMEOUT_MS', 60_000),
+    templateCacheDir: env.FORKDESK_TEMPLATE_CACHE_DIR ?? defaultTemplateCacheDir(env),
     logLevel: env.FORKDESK_LOG_LEVEL || 'info',
     natSubnet: env.FORKDESK_NAT_SUBNET || '100.127.0.0/16',
     natDns: env.FORKDESK_NAT_DNS || undefined,

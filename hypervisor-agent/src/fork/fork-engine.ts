@@ -40,6 +40,7 @@ import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
 import { NatNetworks } from '../network/nat-network';
 import { SystemNetCommands } from '../network/commands';
+import { restoreFromCache, storeInCache } from '../templates/template-cache';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
@@ -298,15 +299,22 @@ export class ForkEngine implements EnginePort {
       startedAt: new Date().toISOString(),
     };
     this.templates.set(id, entry);
-    entry.building = buildTemplate(this.cfg, this.templatesDir, this.user, {
-      id,
-      key,
-      image,
-      shape,
-      accel: accel.accel,
-      deviceProfile: this.deviceProfile(),
-      qemuBuild: this.qemuBuild,
-    });
+    const build = async (): Promise<TemplateRecord> => {
+      const restored = await restoreFromCache(this.cfg, this.templatesDir, { id, key, image });
+      if (restored) return restored;
+      const built = await buildTemplate(this.cfg, this.templatesDir, this.user, {
+        id,
+        key,
+        image,
+        shape,
+        accel: accel.accel,
+        deviceProfile: this.deviceProfile(),
+        qemuBuild: this.qemuBuild,
+      });
+      await storeInCache(this.cfg, built);
+      return built;
+    };
+    entry.building = build();
     try {
       entry.record = await entry.building;
       this.poolFor(entry.record).refill();

@@ -28,6 +28,8 @@ export interface TemplateRecord {
   createdAt: string;
   /** Made by re-forking a VM with private RAM: its whole RAM was copied. */
   fullCopy?: boolean;
+  /** Restored from the machine-wide template cache (buildMs is the restore's time). */
+  restoredFromCache?: boolean;
   /** Template this one's overlay is backed by (a re-forked child's template). */
   parentTemplateId?: string;
 }
