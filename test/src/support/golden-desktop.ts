@@ -3,7 +3,7 @@
 // children and turn each into a user's desktop with the fork hook. TCG, real QEMU.
 import { chmodSync, mkdtempSync, rmSync } from 'fs';
 import { join } from 'path';
-import { loadConfig } from '../../../hypervisor-agent/src/config';
+import { defaultTemplateCacheDir, loadConfig } from '../../../hypervisor-agent/src/config';
 import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
 import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
 import { buildGoldenImage } from '../../../infra/src/images/golden/build';
@@ -42,6 +42,9 @@ export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
       FORKDESK_WARM_POOL_MAX: '0',
       FORKDESK_BOOT_TIMEOUT_MS: '240000',
       FORKDESK_LOG_LEVEL: 'warn',
+      // Machine-wide: the golden template boots once per machine ('' makes every lab boot it).
+      FORKDESK_TEMPLATE_CACHE_DIR:
+        process.env.FORKDESK_TEMPLATE_CACHE_DIR ?? defaultTemplateCacheDir(),
     }),
   );
   const imageVersion = `golden-${image.hash}`;
@@ -73,7 +76,7 @@ export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
 export async function freezeGoldenTemplate(
   lab: GoldenLab,
   memoryMiB = 1024,
-): Promise<{ templateId: string; bootToReadyMs: number; freezeMs: number }> {
+): Promise<{ templateId: string; bootToReadyMs: number; freezeMs: number; fromCache: boolean }> {
   const t0 = Date.now();
   const t = await lab.engine.ensureTemplate({
     imageVersion: lab.imageVersion,
@@ -81,7 +84,13 @@ export async function freezeGoldenTemplate(
   });
   const rec = lab.engine.templateRecord(t.id);
   const freezeMs = rec?.freezeMs ?? 0;
-  return { templateId: t.id, bootToReadyMs: Date.now() - t0 - freezeMs, freezeMs };
+  // fromCache: restored from the machine's template cache, so bootToReadyMs is no boot.
+  return {
+    templateId: t.id,
+    bootToReadyMs: Date.now() - t0 - freezeMs,
+    freezeMs,
+    fromCache: rec?.restoredFromCache === true,
+  };
 }
 
 export interface Desktop {

@@ -243,6 +243,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(SERVICE_BASE, `e2e-${label}-`));
   fs.chmodSync(dataDir, 0o755);
   const shmDir = path.join('/dev/shm', `forkdesk-${path.basename(dataDir)}`);
+  // Data and shm dirs per suite; templates come from the machine-wide cache (the agent's
+  // default FORKDESK_TEMPLATE_CACHE_DIR), so each template boots once per machine.
   const agentEnv: NodeJS.ProcessEnv = {
     ...process.env,
     FORKDESK_DATA_DIR: dataDir,
