@@ -40,7 +40,7 @@ import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
 import { NatNetworks } from '../network/nat-network';
 import { SystemNetCommands } from '../network/commands';
-import { restoreFromCache, storeInCache } from '../templates/template-cache';
+import { restoreFromCache, storeInCache, templateCacheKey } from '../templates/template-cache';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
@@ -277,14 +277,15 @@ export class ForkEngine implements EnginePort {
       : this.images.require(req.imageVersion);
     const shape = checkShape(req.shape ?? DEFAULT_SHAPE);
     const accel = await this.accelFor(image);
-    const key = templateKey({
+    const keyParts = {
       imageVersion: image.version,
       imageHash: image.hash,
       shape,
       deviceProfile: this.deviceProfile(),
       accel: accel.accel,
       qemuBuild: this.qemuBuild,
-    });
+    };
+    const key = templateKey(keyParts);
     const id = `t-${key}`;
     const existing = this.templates.get(id);
     if (existing?.record) return this.templateInfo(existing);
@@ -299,8 +300,15 @@ export class ForkEngine implements EnginePort {
       startedAt: new Date().toISOString(),
     };
     this.templates.set(id, entry);
+    const cacheKey = templateCacheKey(keyParts, image);
     const build = async (): Promise<TemplateRecord> => {
-      const restored = await restoreFromCache(this.cfg, this.templatesDir, { id, key, image });
+      const restored = await restoreFromCache(this.cfg, this.templatesDir, {
+        id,
+        key,
+        cacheKey,
+        image,
+        shape,
+      });
       if (restored) return restored;
       const built = await buildTemplate(this.cfg, this.templatesDir, this.user, {
         id,
@@ -311,7 +319,7 @@ export class ForkEngine implements EnginePort {
         deviceProfile: this.deviceProfile(),
         qemuBuild: this.qemuBuild,
       });
-      await storeInCache(this.cfg, built);
+      await storeInCache(this.cfg, cacheKey, built);
       return built;
     };
     entry.building = build();

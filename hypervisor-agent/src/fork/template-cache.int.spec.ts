@@ -1,16 +1,20 @@
 // Real QEMU (TCG): the machine-wide template cache. Engine A builds the tiny image's template
-// and stores it; engine B (another data dir, same cache) restores it without booting, forks a
-// child that continues the frozen guest, and rebuilds when the cache entry was tampered with.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+// and stores it; engine B (another data dir, same cache, the image under another version name)
+// restores it without booting, forks a child that continues the frozen guest, and rebuilds
+// when the cache entry was tampered with.
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { dirname, join } from 'path';
 import { TemplateRecord } from '../templates/template';
 import { cacheEntryFiles } from '../templates/template-cache';
+import { buildTinyImage } from '../templates/tiny-image';
 import { imageInfo } from '../vm/qemu-img';
 import { IntEnv, openIntEnv } from './int-env';
 
 jest.setTimeout(240_000);
 
 const SHAPE = { vcpus: 1, memoryMiB: 256 };
+/** B names the same image content its own way, as a broker does (`v-<uuid>`). */
+const B_VERSION = 'v-template-cache-test';
 
 describe('template cache on real QEMU', () => {
   const cacheDir = mkdtempSync('/var/tmp/forkdesk-tcache-');
@@ -18,6 +22,14 @@ describe('template cache on real QEMU', () => {
   let a: IntEnv | undefined;
   let b: IntEnv | undefined;
   let built: TemplateRecord;
+  let restoredId: string;
+
+  /** The cache's only entry. */
+  const entry = () => {
+    const names = readdirSync(cacheDir);
+    expect(names).toHaveLength(1);
+    return cacheEntryFiles(cacheDir, names[0] ?? '');
+  };
 
   const record = (env: IntEnv | undefined, id: string): TemplateRecord => {
     const r = env?.engine.templateRecord(id);
@@ -32,6 +44,7 @@ describe('template cache on real QEMU', () => {
     const t = await a.engine.ensureTemplate({ imageVersion: a.imageVersion, shape: SHAPE });
     built = record(a, t.id);
     b = await openIntEnv('tcache-b', overrides);
+    b.engine.importImage(B_VERSION, (await buildTinyImage()).source);
   });
 
   afterAll(async () => {
@@ -43,17 +56,19 @@ describe('template cache on real QEMU', () => {
   it('stores a built template under its key', () => {
     expect(booted(built)).toBe(true);
     expect(built.restoredFromCache).toBeUndefined();
-    const entry = cacheEntryFiles(cacheDir, built.key);
-    const cached = JSON.parse(readFileSync(entry.record, 'utf8')) as TemplateRecord;
+    const e = entry();
+    const cached = JSON.parse(readFileSync(e.record, 'utf8')) as TemplateRecord;
     expect(cached.stateSha256).toBe(built.stateSha256);
-    for (const f of [entry.ram, entry.state, entry.overlay]) expect(existsSync(f)).toBe(true);
+    for (const f of [e.ram, e.state, e.overlay]) expect(existsSync(f)).toBe(true);
   });
 
   it('restores it in another data dir without booting, with its own paths', async () => {
     if (!b) throw new Error('no engine B');
-    const t = await b.engine.ensureTemplate({ imageVersion: b.imageVersion, shape: SHAPE });
-    expect(t.id).toBe(built.id);
+    const t = await b.engine.ensureTemplate({ imageVersion: B_VERSION, shape: SHAPE });
+    expect(t.id).not.toBe(built.id);
+    restoredId = t.id;
     const r = record(b, t.id);
+    expect(r.imageVersion).toBe(B_VERSION);
     expect(r.restoredFromCache).toBe(true);
     expect(booted(r)).toBe(false);
     expect(r.buildMs).toBeLessThan(built.buildMs / 2);
@@ -63,7 +78,7 @@ describe('template cache on real QEMU', () => {
       expect(f.startsWith(`${dataDir}/`)).toBe(true);
     expect(r.ramFile.startsWith(`${shmDir}/`)).toBe(true);
     expect(r.spec.ram.path).toBe(r.ramFile);
-    const image = b.engine.listImages().find((i) => i.version === b?.imageVersion);
+    const image = b.engine.listImages().find((i) => i.version === B_VERSION);
     expect((await imageInfo(b.cfg.qemuImgBinary, r.overlay))['backing-filename']).toBe(image?.disk);
     expect((await imageInfo(b.cfg.qemuImgBinary, r.deltaProto))['backing-filename']).toBe(
       r.overlay,
@@ -74,7 +89,7 @@ describe('template cache on real QEMU', () => {
   it('forks a child from the restored template that continues the frozen guest', async () => {
     if (!b) throw new Error('no engine B');
     const engine = b.engine;
-    const [child] = await engine.fork(built.id, 1);
+    const [child] = await engine.fork(restoredId, 1);
     if (!child) throw new Error('no child');
     const sh = async (script: string): Promise<string> => {
       const res = await engine.exec(child.id, { command: ['sh', '-c', script] });
@@ -98,15 +113,15 @@ describe('template cache on real QEMU', () => {
 
   it('rejects a tampered cache entry and rebuilds (and re-stores) the template', async () => {
     if (!b) throw new Error('no engine B');
-    await b.engine.deleteTemplate(built.id);
-    const entry = cacheEntryFiles(cacheDir, built.key);
-    appendFileSync(entry.state, 'x');
-    const t = await b.engine.ensureTemplate({ imageVersion: b.imageVersion, shape: SHAPE });
+    await b.engine.deleteTemplate(restoredId);
+    appendFileSync(entry().state, 'x');
+    const t = await b.engine.ensureTemplate({ imageVersion: B_VERSION, shape: SHAPE });
     const r = record(b, t.id);
     expect(r.restoredFromCache).toBeUndefined();
     expect(booted(r)).toBe(true);
-    const cached = JSON.parse(readFileSync(entry.record, 'utf8')) as TemplateRecord;
+    const e = entry();
+    const cached = JSON.parse(readFileSync(e.record, 'utf8')) as TemplateRecord;
     expect(cached.stateSha256).toBe(r.stateSha256);
-    expect(readFileSync(entry.state).length).toBe(r.stateBytes);
+    expect(readFileSync(e.state).length).toBe(r.stateBytes);
   });
 });

@@ -2,7 +2,7 @@ import { homedir } from 'os';
 import { loadConfig } from '../config';
 import { VmSpec } from '../vm/args';
 import { templateFiles } from './builder';
-import { CACHE_MAX_AGE_MS, entriesToEvict, relocateSpec } from './template-cache';
+import { CACHE_MAX_AGE_MS, entriesToEvict, relocateSpec, templateCacheKey } from './template-cache';
 
 const DAY = 24 * 3600_000;
 
@@ -77,5 +77,34 @@ describe('entriesToEvict', () => {
     expect(entriesToEvict(entries, now, 2).sort()).toEqual(['b', 'old']);
     expect(entriesToEvict(entries, now, 10)).toEqual(['old']);
     expect(entriesToEvict([], now)).toEqual([]);
+  });
+});
+
+describe('templateCacheKey', () => {
+  const parts = {
+    imageVersion: 'tiny-1',
+    imageHash: 'abc',
+    shape: { vcpus: 1, memoryMiB: 256 },
+    deviceProfile: 'q35',
+    accel: 'tcg' as const,
+    qemuBuild: 'q10',
+  };
+  const image = { append: 'console=ttyS0', readyCheck: ['true'] };
+  const key = templateCacheKey(parts, image);
+
+  it('ignores the version name a data dir gave the image', () => {
+    expect(templateCacheKey({ ...parts, imageVersion: 'v-1234' }, image)).toBe(key);
+  });
+
+  it('changes with the content and with what the guest booted with', () => {
+    for (const other of [
+      templateCacheKey({ ...parts, imageHash: 'abd' }, image),
+      templateCacheKey({ ...parts, shape: { vcpus: 1, memoryMiB: 512 } }, image),
+      templateCacheKey({ ...parts, qemuBuild: 'q11' }, image),
+      templateCacheKey(parts, { ...image, append: 'quiet' }),
+      templateCacheKey(parts, { ...image, readyCheck: undefined }),
+    ])
+      expect(other).not.toBe(key);
+    expect(key).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -2,6 +2,7 @@
 // this machine (test suites, benches, `npm run up`) restores it instead of booting its image.
 // An entry is <cacheDir>/<key>/{ram, state.bin, overlay.qcow2, template.json}, written in a
 // temporary sibling and renamed into place; an entry's mtime is its last use.
+import { VmShape } from '@forkdesk/agent-contract';
 import { execFile } from 'child_process';
 import { randomBytes } from 'crypto';
 import {
@@ -25,12 +26,18 @@ import { vmPaths } from '../vm/layout';
 import { readJson, writeJsonAtomic } from '../vm/state-file';
 import { publishTemplate, templateFiles } from './builder';
 import { ImageVersion } from './images';
-import { TemplateInvalidError, TemplateRecord, validateTemplate } from './template';
+import {
+  TemplateInvalidError,
+  TemplateKeyParts,
+  templateKey,
+  TemplateRecord,
+  validateTemplate,
+} from './template';
 
 const run = promisify(execFile);
 
 /** Entries kept: the newest by use, and none unused for longer than MAX_AGE_MS. */
-export const CACHE_MAX_ENTRIES = 6;
+export const CACHE_MAX_ENTRIES = 8;
 export const CACHE_MAX_AGE_MS = 14 * 24 * 3600_000;
 /** A temporary or rejected entry older than this belongs to a crashed agent. */
 const STALE_TMP_MS = 3600_000;
@@ -45,6 +52,20 @@ const restoreSeconds = once(
       buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
 );
+
+/**
+ * The cache's key: a template's key by image content rather than by the version name a data
+ * dir gave the image (brokers name theirs `v-<uuid>`), plus what the frozen guest booted with.
+ */
+export function templateCacheKey(
+  p: TemplateKeyParts,
+  image: Pick<ImageVersion, 'append' | 'readyCheck'>,
+): string {
+  return templateKey({
+    ...p,
+    imageVersion: JSON.stringify([image.append, image.readyCheck ?? []]),
+  });
+}
 
 export function cacheEntryFiles(cacheDir: string, key: string) {
   const dir = join(cacheDir, key);
@@ -147,12 +168,16 @@ export function pruneTemplateCache(cacheDir: string, nowMs = Date.now()): void {
 }
 
 /** Stores a freshly built template under its key. Never throws: the cache only saves time. */
-export async function storeInCache(cfg: EngineConfig, t: TemplateRecord): Promise<void> {
+export async function storeInCache(
+  cfg: EngineConfig,
+  cacheKey: string,
+  t: TemplateRecord,
+): Promise<void> {
   if (!cfg.templateCacheDir) return;
-  const entry = cacheEntryFiles(cfg.templateCacheDir, t.key);
+  const entry = cacheEntryFiles(cfg.templateCacheDir, cacheKey);
   if (existsSync(entry.record)) return;
   const t0 = Date.now();
-  const tmp = cacheEntryFiles(cfg.templateCacheDir, `${t.key}.tmp-${uniqueSuffix()}`);
+  const tmp = cacheEntryFiles(cfg.templateCacheDir, `${cacheKey}.tmp-${uniqueSuffix()}`);
   try {
     // 0700 down from the cache dir: copies are for the agent, not for the QEMU user.
     mkdirSync(tmp.dir, { recursive: true, mode: 0o700 });
@@ -169,7 +194,7 @@ export async function storeInCache(cfg: EngineConfig, t: TemplateRecord): Promis
       rmSync(tmp.dir, { recursive: true, force: true });
       return;
     }
-    logger.info({ template: t.id, key: t.key, ms: Date.now() - t0 }, 'template stored in cache');
+    logger.info({ template: t.id, cacheKey, ms: Date.now() - t0 }, 'template stored in cache');
   } catch (err) {
     rmSync(tmp.dir, { recursive: true, force: true });
     logger.warn({ template: t.id, err: (err as Error).message }, 'template not stored in cache');
@@ -178,9 +203,12 @@ export async function storeInCache(cfg: EngineConfig, t: TemplateRecord): Promis
 }
 
 export interface RestoreRequest {
+  /** The template's id and key in this data dir. */
   id: string;
   key: string;
+  cacheKey: string;
   image: ImageVersion;
+  shape: VmShape;
 }
 
 /**
@@ -194,7 +222,7 @@ export async function restoreFromCache(
   req: RestoreRequest,
 ): Promise<TemplateRecord | undefined> {
   if (!cfg.templateCacheDir) return undefined;
-  const entry = cacheEntryFiles(cfg.templateCacheDir, req.key);
+  const entry = cacheEntryFiles(cfg.templateCacheDir, req.cacheKey);
   const cached = readJson<TemplateRecord>(entry.record);
   if (!cached) return undefined;
   const t0 = Date.now();
@@ -204,8 +232,8 @@ export async function restoreFromCache(
   const files = templateFiles(finalDir, cfg.shmDir, req.id);
   const building = templateFiles(buildDir, cfg.shmDir, req.id);
   try {
-    if (cached.key !== req.key || cached.id !== req.id)
-      throw new TemplateInvalidError(`record is for ${cached.id} (key ${cached.key})`);
+    if (cached.shape?.vcpus !== req.shape.vcpus || cached.shape.memoryMiB !== req.shape.memoryMiB)
+      throw new TemplateInvalidError(`entry holds another shape (${JSON.stringify(cached.shape)})`);
     rmSync(buildDir, { recursive: true, force: true });
     rmSync(files.ram, { force: true });
     mkdirSync(buildDir, { recursive: true, mode: 0o755 });
@@ -225,7 +253,7 @@ export async function restoreFromCache(
       id: req.id,
       key: req.key,
       imageVersion: req.image.version,
-      shape: cached.shape,
+      shape: req.shape,
       accel: cached.accel,
       deviceProfile: cached.deviceProfile,
       qemuBuild: cached.qemuBuild,
@@ -242,13 +270,16 @@ export async function restoreFromCache(
     const now = new Date();
     utimesSync(entry.dir, now, now);
     restoreSeconds.observe(ms() / 1000);
-    logger.info({ template: t.id, key: req.key, ms: ms() }, 'template restored from cache');
+    logger.info(
+      { template: t.id, cacheKey: req.cacheKey, ms: ms() },
+      'template restored from cache',
+    );
     return t;
   } catch (err) {
     for (const d of [buildDir, finalDir]) rmSync(d, { recursive: true, force: true });
     rmSync(files.ram, { force: true });
     logger.warn(
-      { template: req.id, key: req.key, err: (err as Error).message },
+      { template: req.id, cacheKey: req.cacheKey, err: (err as Error).message },
       'template cache entry rejected: building instead',
     );
     discardEntry(entry.dir);
