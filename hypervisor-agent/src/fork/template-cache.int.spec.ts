@@ -78,6 +78,7 @@ describe('template cache on real QEMU', () => {
       expect(f.startsWith(`${dataDir}/`)).toBe(true);
     expect(r.ramFile.startsWith(`${shmDir}/`)).toBe(true);
     expect(r.spec.ram.path).toBe(r.ramFile);
+    expect(r.spec.id).toBe(t.id);
     const image = b.engine.listImages().find((i) => i.version === B_VERSION);
     expect((await imageInfo(b.cfg.qemuImgBinary, r.overlay))['backing-filename']).toBe(image?.disk);
     expect((await imageInfo(b.cfg.qemuImgBinary, r.deltaProto))['backing-filename']).toBe(

@@ -40,24 +40,30 @@ describe('relocateSpec', () => {
   };
 
   it('moves every path into this data dir and keeps what the frozen guest booted with', () => {
-    const files = templateFiles('/b/templates/t-0123456789abcdef', '/dev/shm/b', built.id);
+    const files = templateFiles(
+      '/b/templates/t-fedcba9876543210',
+      '/dev/shm/b',
+      't-fedcba9876543210',
+    );
     const spec = relocateSpec(built, {
+      id: 't-fedcba9876543210',
       files,
-      buildDir: '/b/templates/t-0123456789abcdef.building',
+      buildDir: '/b/templates/t-fedcba9876543210.building',
       image: { kernel: '/b/images/tiny-1/vmlinuz', initrd: '/b/images/tiny-1/initrd.img' },
       runAsUser: '',
       sandbox: false,
     });
     expect(spec).toEqual({
       ...built,
-      ram: { kind: 'shared', path: '/dev/shm/b/t-0123456789abcdef.ram' },
+      id: 't-fedcba9876543210',
+      ram: { kind: 'shared', path: '/dev/shm/b/t-fedcba9876543210.ram' },
       kernel: '/b/images/tiny-1/vmlinuz',
       initrd: '/b/images/tiny-1/initrd.img',
-      disk: '/b/templates/t-0123456789abcdef/overlay.qcow2',
-      qmpSocket: '/b/templates/t-0123456789abcdef.building/qmp.sock',
-      qgaSocket: '/b/templates/t-0123456789abcdef.building/qga.sock',
-      vncSocket: '/b/templates/t-0123456789abcdef.building/vnc.sock',
-      consoleLog: '/b/templates/t-0123456789abcdef.building/console.log',
+      disk: '/b/templates/t-fedcba9876543210/overlay.qcow2',
+      qmpSocket: '/b/templates/t-fedcba9876543210.building/qmp.sock',
+      qgaSocket: '/b/templates/t-fedcba9876543210.building/qga.sock',
+      vncSocket: '/b/templates/t-fedcba9876543210.building/vnc.sock',
+      consoleLog: '/b/templates/t-fedcba9876543210.building/console.log',
       runAsUser: undefined,
       sandbox: false,
     });

@@ -1,6 +1,6 @@
-// The machine-wide template cache: a frozen template stored by its key, so every data dir on
-// this machine (test suites, benches, `npm run up`) restores it instead of booting its image.
-// An entry is <cacheDir>/<key>/{ram, state.bin, overlay.qcow2, template.json}, written in a
+// The machine-wide template cache: a frozen template stored by its cache key, so every data dir
+// on this machine (test suites, benches, `npm run up`) restores it instead of booting its image.
+// An entry is <cacheDir>/<cacheKey>/{ram, state.bin, overlay.qcow2, template.json}, written in a
 // temporary sibling and renamed into place; an entry's mtime is its last use.
 import { VmShape } from '@forkdesk/agent-contract';
 import { execFile } from 'child_process';
@@ -79,6 +79,8 @@ export function cacheEntryFiles(cacheDir: string, key: string) {
 }
 
 export interface Relocation {
+  /** The template's id in this data dir. */
+  id: string;
   /** The template's files in this data dir (templateFiles of its final dir). */
   files: ReturnType<typeof templateFiles>;
   /** Dir the build would have run in: the spec's sockets and console log point there. */
@@ -93,6 +95,7 @@ export function relocateSpec(spec: VmSpec, to: Relocation): VmSpec {
   const p = vmPaths(to.buildDir);
   return {
     ...spec,
+    id: to.id,
     ram: { ...spec.ram, path: to.files.ram },
     kernel: to.image.kernel,
     initrd: to.image.initrd,
@@ -124,14 +127,8 @@ async function copySparse(src: string, dst: string): Promise<void> {
 
 /** Points a qcow2 at another backing file without reading either (the content is the same). */
 async function rebase(qemuImg: string, path: string, backing: string): Promise<void> {
-  try {
-    await run(qemuImg, ['rebase', '-u', '-f', 'qcow2', '-b', backing, '-F', 'qcow2', path]);
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(
-      `qemu-img rebase ${path} onto ${backing} failed: ${e.stderr?.trim() || e.message}`,
-    );
-  }
+  // A failure's message names the command and carries qemu-img's stderr.
+  await run(qemuImg, ['rebase', '-u', '-f', 'qcow2', '-b', backing, '-F', 'qcow2', path]);
 }
 
 const uniqueSuffix = (): string => `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -167,7 +164,7 @@ export function pruneTemplateCache(cacheDir: string, nowMs = Date.now()): void {
   }
 }
 
-/** Stores a freshly built template under its key. Never throws: the cache only saves time. */
+/** Stores a freshly built template under its cache key. Never throws: the cache only saves time. */
 export async function storeInCache(
   cfg: EngineConfig,
   cacheKey: string,
@@ -212,7 +209,7 @@ export interface RestoreRequest {
 }
 
 /**
- * Restores the cached template of `key` into `templatesDir` (files copied, paths rewritten,
+ * Restores the cached template of `req.cacheKey` into `templatesDir` (files copied, paths rewritten,
  * qcow2 backing files re-pointed, sealed and validated like a build). Undefined when there is
  * no usable entry; a corrupt one is discarded so the rebuilt template replaces it.
  */
@@ -242,6 +239,7 @@ export async function restoreFromCache(
     copyFileSync(entry.state, building.state);
     await rebase(cfg.qemuImgBinary, building.overlay, req.image.disk);
     const spec = relocateSpec(cached.spec, {
+      id: req.id,
       files,
       buildDir,
       image: req.image,
