@@ -1,5 +1,6 @@
 // `node hypervisor-agent/dist/purge.js`: destroys every VM and template of a stopped agent's data
-// dir (FORKDESK_DATA_DIR), for `npm run down -- --purge`.
+// dir (FORKDESK_DATA_DIR), for `npm run down -- --purge`. The machine-wide template cache
+// (FORKDESK_TEMPLATE_CACHE_DIR, outside the data dir) is kept: it saves the next start a boot.
 import { loadConfig } from './config';
 import { ForkEngine } from './fork/fork-engine';
 
