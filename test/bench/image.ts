@@ -7,7 +7,8 @@ import { forkDesktop, freezeGoldenTemplate, openGoldenLab } from '../src/support
 const IDLE_S = Number(process.env.FORKDESK_BENCH_IDLE_S ?? 60);
 
 async function main(): Promise<void> {
-  const lab = await openGoldenLab('bench-image');
+  // A real boot: the machine's template cache would make boot_to_ready a restore.
+  const lab = await openGoldenLab('bench-image', { templateCache: false });
   try {
     const tpl = await freezeGoldenTemplate(lab, 1024);
     const desktops = [];

@@ -26,7 +26,10 @@ export interface GoldenLab {
 }
 
 /** The golden image (from the cache when built before) in a fresh engine on TCG. */
-export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
+export async function openGoldenLab(
+  prefix: string,
+  opts: { templateCache?: boolean } = {},
+): Promise<GoldenLab> {
   const image = await buildGoldenImage();
   // QEMU runs as the forkdesk user: its files live where that user can reach them.
   const dataDir = mkdtempSync(`/var/lib/forkdesk/${prefix}-`);
@@ -44,7 +47,9 @@ export async function openGoldenLab(prefix: string): Promise<GoldenLab> {
       FORKDESK_LOG_LEVEL: 'warn',
       // Machine-wide: the golden template boots once per machine ('' makes every lab boot it).
       FORKDESK_TEMPLATE_CACHE_DIR:
-        process.env.FORKDESK_TEMPLATE_CACHE_DIR ?? defaultTemplateCacheDir(),
+        opts.templateCache === false
+          ? ''
+          : (process.env.FORKDESK_TEMPLATE_CACHE_DIR ?? defaultTemplateCacheDir()),
     }),
   );
   const imageVersion = `golden-${image.hash}`;
