@@ -105,9 +105,6 @@ it("keeps a desktop its owner's: others get 404/403, an admin shadows and logs i
     id,
   ]);
   expect(gone.state).toBe('destroyed');
-  const children = await fetch(`${stack.agentApi.url}/v1/children/${vm.vm_id}`, {
-    headers: { authorization: `Bearer ${stack.agentApi.token}`, connection: 'close' },
-  });
-  expect(children.status).toBe(404);
+  expect((await stack.agentCall('GET', `/v1/children/${vm.vm_id}`)).status).toBe(404);
   expect((await emma.connect(id)).status).toBe(409); // destroyed: nothing to connect to
 });

@@ -38,11 +38,10 @@ afterAll(async () => {
 });
 
 async function agentVms(): Promise<string[]> {
-  const res = await fetch(`${stack.agentApi.url}/v1/children`, {
-    headers: { authorization: `Bearer ${stack.agentApi.token}`, connection: 'close' },
-  });
-  if (!res.ok) throw new Error(`agent children: ${res.status}`);
-  return ((await res.json()) as ChildInfo[]).map((c) => c.id).sort();
+  // Over the agent's mutual TLS, with a client certificate from the broker's CA.
+  const res = await stack.agentCall('GET', '/v1/children');
+  if (res.status !== 200) throw new Error(`agent children: ${res.status}`);
+  return (JSON.parse(res.text) as ChildInfo[]).map((c) => c.id).sort();
 }
 
 it('fills the pool to exactly max with distinct desktops, 503s the rest, never assigns twice', async () => {
