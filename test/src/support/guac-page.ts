@@ -1,11 +1,12 @@
 // The display path as the broker runs it, without the broker: guacamole-lite on an HTTP server
 // that also serves a page using the real guacamole-common-js, in front of a display gateway.
-import { createCipheriv, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { buildSync } from 'esbuild';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import type { Page } from 'playwright-core';
 import type { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
+import { encryptTunnelToken } from '../../../broker/src/tunnel/tunnel-token';
 
 // guacamole-lite ships no types; its constructor is all we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -55,22 +56,17 @@ export async function startGuacPageServer(
       log: { level: 'ERRORS', stdLog: quiet, errorLog: quiet },
     },
   );
-  // guacamole-lite's token: base64(JSON{iv, value}) of AES-256-CBC(JSON settings).
+  // The broker's own token format (what guacamole-lite decrypts).
   const token = (
     desktop: string,
     mode: DisplayMode = 'control',
     over: Partial<DisplayTicket> = {},
   ): string => {
     const settings = { desktop, ticket: ticket(desktop, mode, over), width: 1024, height: 768 };
-    const conn = {
-      connection: { type: 'vnc', guacdHost: '127.0.0.1', guacdPort: gatewayPort, settings },
-    };
-    const iv = randomBytes(16);
-    const c = createCipheriv(CYPHER, key, iv);
-    const value = Buffer.concat([c.update(JSON.stringify(conn), 'utf8'), c.final()]);
-    return Buffer.from(
-      JSON.stringify({ iv: iv.toString('base64'), value: value.toString('base64') }),
-    ).toString('base64');
+    return encryptTunnelToken(
+      { connection: { type: 'vnc', guacdHost: '127.0.0.1', guacdPort: gatewayPort, settings } },
+      key,
+    );
   };
   return {
     port: (httpServer.address() as AddressInfo).port,
