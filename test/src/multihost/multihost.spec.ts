@@ -11,7 +11,7 @@ import type { TlsMaterial } from '@forkdesk/agent-contract';
 import { HttpAgentClient } from '../../../broker/src/agents/agent-client';
 import { agentRequest } from '../../../broker/src/agents/agent-http';
 import { CertificateAuthority } from '../../../broker/src/agents/pki/certificate-authority';
-import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/pki.service';
+import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/ca-store';
 import { SCHEDULER_LOCK_KEY } from '../../../broker/src/scheduler/leader-lock';
 import { TestGuacClient } from '../../../hypervisor-agent/src/gateway/testkit/guac-client';
 import { screendump } from '../e2e/desktop-page';

@@ -16,7 +16,7 @@ import { freePort } from '@forkdesk/infra';
 import type { ExecResult, TlsMaterial } from '@forkdesk/agent-contract';
 import { buildTinyImage } from '../../../infra/src/images';
 import { agentRequest, type AgentHttpAnswer } from '../../../broker/src/agents/agent-http';
-import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/pki.service';
+import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/ca-store';
 import { readTlsIdentity } from '../../../hypervisor-agent/src/enrollment/tls-identity';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
