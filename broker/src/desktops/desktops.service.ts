@@ -154,6 +154,7 @@ export class DesktopsService {
       if (!isUniqueViolation(err)) throw err;
       step = await this.ds.transaction((tx) => this.openStep(tx, user, pool, actor));
     }
+    this.metrics.openAssign.observe({ path: step.kind }, (performance.now() - t0) / 1000);
     if (step.kind === 'assigned') {
       await this.forks.personalize(
         step.desktop.id,

@@ -33,6 +33,15 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
+  /** The broker's own share of "open": entitlement check and the assignment transaction. */
+  readonly openAssign = new Histogram({
+    name: 'forkdesk_broker_open_assign_seconds',
+    help: 'Time of "open" spent in the database (entitlement and assignment), by path',
+    labelNames: ['path'],
+    buckets: [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   readonly openRefused = new Counter({
     name: 'forkdesk_broker_open_refused_total',
     help: '"open" answered 503, by reason',
