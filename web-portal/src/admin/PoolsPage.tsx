@@ -25,6 +25,14 @@ const REFRESH = [
   { value: 'nightly', label: 'Nightly' },
   { value: 'never', label: 'Never' },
 ];
+const ASSIGNMENT = [
+  { value: 'floating', label: 'Floating (any desktop, fresh at logoff)' },
+  { value: 'dedicated', label: 'Dedicated (the same desktop every time)' },
+];
+const HOME = [
+  { value: 'false', label: 'On the desktop (goes with it)' },
+  { value: 'true', label: 'Persistent disk per user' },
+];
 const NETWORK = [
   { value: 'restricted', label: 'Restricted (no network)' },
   { value: 'nat', label: 'NAT (internet, no private ranges)' },
@@ -131,9 +139,23 @@ function PoolForm({
           error={err('refreshPolicy')}
           options={REFRESH}
         />
+        <SelectField
+          label="Assignment"
+          value={v.assignmentMode}
+          onChange={set('assignmentMode')}
+          error={err('assignmentMode')}
+          options={ASSIGNMENT}
+        />
+        <SelectField
+          label="Home folder"
+          value={v.persistentHome}
+          onChange={set('persistentHome')}
+          error={err('persistentHome')}
+          options={HOME}
+        />
         <Field
-          label="Idle timeout (minutes)"
-          hint="0 = never log off idle desktops."
+          label="Disconnect timeout (minutes)"
+          hint="A closed browser tab keeps the desktop this long; 0 = never log off."
           type="number"
           min={0}
           value={v.idleTimeoutMin}

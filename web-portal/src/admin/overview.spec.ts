@@ -12,6 +12,8 @@ const pool = (name: string, desktops?: Pool['desktops']): Pool => ({
   refreshPolicy: 'on_logoff',
   idleTimeoutMin: 30,
   networkMode: 'restricted',
+  assignmentMode: 'floating',
+  persistentHome: false,
   desktops,
 });
 

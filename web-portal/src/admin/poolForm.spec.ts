@@ -15,6 +15,8 @@ describe('pool form', () => {
       refreshPolicy: 'on_logoff',
       idleTimeoutMin: 60,
       networkMode: 'restricted',
+      assignmentMode: 'floating',
+      persistentHome: false,
     });
   });
 
@@ -25,6 +27,11 @@ describe('pool form', () => {
     expect(poolProblems({ ...good, minSpare: '5', maxSize: '2' }).minSpare).toMatch(
       /cannot exceed/,
     );
+  });
+
+  it('carries the assignment mode and the persistent home', () => {
+    const v = { ...good, assignmentMode: 'dedicated', persistentHome: 'true' };
+    expect(toPoolInput(v)).toMatchObject({ assignmentMode: 'dedicated', persistentHome: true });
   });
 
   it('patches only what changed', () => {

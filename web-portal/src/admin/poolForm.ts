@@ -1,5 +1,5 @@
 /** The pool form's values, checks and conversion to the API body (pure). */
-import type { NetworkMode, Pool, PoolInput, RefreshPolicy } from '../api/types';
+import type { AssignmentMode, NetworkMode, Pool, PoolInput, RefreshPolicy } from '../api/types';
 
 export type PoolValues = Record<keyof PoolInput, string>;
 
@@ -13,6 +13,8 @@ export const POOL_FIELDS: (keyof PoolInput)[] = [
   'refreshPolicy',
   'idleTimeoutMin',
   'networkMode',
+  'assignmentMode',
+  'persistentHome',
 ];
 
 export const EMPTY_POOL: PoolValues = {
@@ -25,6 +27,8 @@ export const EMPTY_POOL: PoolValues = {
   refreshPolicy: 'on_logoff',
   idleTimeoutMin: '60',
   networkMode: 'restricted',
+  assignmentMode: 'floating',
+  persistentHome: 'false',
 };
 
 export const valuesOf = (p: Pool): PoolValues => ({
@@ -37,6 +41,8 @@ export const valuesOf = (p: Pool): PoolValues => ({
   refreshPolicy: p.refreshPolicy,
   idleTimeoutMin: String(p.idleTimeoutMin),
   networkMode: p.networkMode,
+  assignmentMode: p.assignmentMode ?? 'floating',
+  persistentHome: String(p.persistentHome ?? false),
 });
 
 const INT_LIMITS: Partial<Record<keyof PoolInput, [number, number, string]>> = {
@@ -44,7 +50,7 @@ const INT_LIMITS: Partial<Record<keyof PoolInput, [number, number, string]>> = {
   memoryMib: [256, 262144, 'Memory'],
   minSpare: [0, 1000, 'Spare desktops'],
   maxSize: [1, 10000, 'Maximum size'],
-  idleTimeoutMin: [0, 10080, 'Idle timeout'],
+  idleTimeoutMin: [0, 10080, 'Disconnect timeout'],
 };
 
 /** Problems a person can fix before the broker sees the form. */
@@ -77,6 +83,8 @@ export function toPoolInput(v: PoolValues): PoolInput {
     refreshPolicy: v.refreshPolicy as RefreshPolicy,
     idleTimeoutMin: Number(v.idleTimeoutMin),
     networkMode: v.networkMode as NetworkMode,
+    assignmentMode: v.assignmentMode as AssignmentMode,
+    persistentHome: v.persistentHome === 'true',
   };
 }
 

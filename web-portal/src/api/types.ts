@@ -61,6 +61,7 @@ export interface ImageVersion {
 
 export type RefreshPolicy = 'on_logoff' | 'nightly' | 'never';
 export type NetworkMode = 'restricted' | 'nat';
+export type AssignmentMode = 'floating' | 'dedicated';
 
 export interface PoolInput {
   name: string;
@@ -72,6 +73,9 @@ export interface PoolInput {
   refreshPolicy: RefreshPolicy;
   idleTimeoutMin: number;
   networkMode: NetworkMode;
+  assignmentMode: AssignmentMode;
+  /** Each user's home on a disk of its own that follows them (one desktop at a time). */
+  persistentHome: boolean;
 }
 
 export interface Pool extends PoolInput {
