@@ -1,4 +1,4 @@
-import { connectable, employeeStatus, ended, openStep, since } from './status';
+import { connectable, employeeStatus, ended, openStep, sessionNote, since } from './status';
 
 describe('desktop status for employees', () => {
   it('maps broker states to starting / ready / in use', () => {
@@ -34,5 +34,19 @@ describe('desktop status for employees', () => {
     expect(since('2026-01-01T09:55:00Z', now)).toBe('2 h 5 min');
     expect(since('2025-12-29T12:00:00Z', now)).toBe('3 d');
     expect(since('nope', now)).toBe('—');
+  });
+});
+
+describe('session note', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  it('tells a disconnected or kept desktop apart from a live one', () => {
+    expect(
+      sessionNote({ sessionState: 'disconnected', disconnectedAt: '2026-11-25T11:50:00Z' }, now),
+    ).toBe('Disconnected 10 min ago: open it to continue where you left off.');
+    expect(sessionNote({ sessionState: 'logged_off' }, now)).toBe(
+      'Kept for you: open it to continue.',
+    );
+    expect(sessionNote({ sessionState: 'connected' }, now)).toBeUndefined();
+    expect(sessionNote(null, now)).toBeUndefined();
   });
 });

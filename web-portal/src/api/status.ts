@@ -64,3 +64,17 @@ export function since(iso: string, now: number = Date.now()): string {
   if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
   return `${Math.floor(h / 24)} d`;
 }
+
+/** What the employee should know about a desktop they left: it is still theirs. */
+export function sessionNote(
+  d: { sessionState?: string | null; disconnectedAt?: string | null } | null,
+  now: number = Date.now(),
+): string | undefined {
+  if (d?.sessionState === 'disconnected') {
+    const when = d.disconnectedAt ? since(d.disconnectedAt, now) : '';
+    const ago = when && when !== 'just now' ? `${when} ago` : when;
+    return `Disconnected${ago ? ` ${ago}` : ''}: open it to continue where you left off.`;
+  }
+  if (d?.sessionState === 'logged_off') return 'Kept for you: open it to continue.';
+  return undefined;
+}

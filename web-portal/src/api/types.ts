@@ -21,7 +21,14 @@ export interface PoolSummary {
 
 export interface MyPool {
   pool: PoolSummary;
-  desktop: null | { id: string; state: DesktopState; since: string };
+  desktop: null | {
+    id: string;
+    state: DesktopState;
+    since: string;
+    /** connected / disconnected (tab closed, kept until the pool's timeout) / logged_off (kept). */
+    sessionState?: 'connected' | 'disconnected' | 'logged_off' | null;
+    disconnectedAt?: string | null;
+  };
 }
 
 export interface MyDesktop {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { my } from '../api/client';
-import { employeeStatus, since } from '../api/status';
+import { employeeStatus, sessionNote, since } from '../api/status';
 import type { MyPool } from '../api/types';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
@@ -52,6 +52,7 @@ function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
             </>
           )}
         </p>
+        {sessionNote(item.desktop) && <p className="muted">{sessionNote(item.desktop)}</p>}
         <Alert error={error} />
       </div>
       <div className="desktop-actions">
