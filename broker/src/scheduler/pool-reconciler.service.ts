@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { CreateTemplateRequest } from '@forkdesk/agent-contract';
 import { DesktopState as S, Pool } from '@forkdesk/db';
 import type { Logger } from 'pino';
@@ -23,8 +23,14 @@ export interface ReconcileResult {
  * replaces spares of an older version, and asks agents for the templates a pool needs. Safe
  * on any broker at any time: the pool row lock makes counting and inserting exact.
  */
+/** How long a stopping broker waits for template builds it asked for (their rows get updated). */
+const SHUTDOWN_WAIT_MS = 5_000;
+
 @Injectable()
-export class PoolReconciler {
+export class PoolReconciler implements BeforeApplicationShutdown {
+  /** Template builds under way, finished (or given up) before the database closes. */
+  private readonly builds = new Set<Promise<void>>();
+
   constructor(
     private readonly ds: DataSource,
     private readonly states: DesktopStateMachine,
@@ -148,7 +154,17 @@ export class PoolReconciler {
       shape: { vcpus: pool.vcpus, memoryMiB: pool.memoryMib },
       image: imageSource(v),
     };
-    for (const t of claimed) void this.buildTemplate(t.id, t.agent_id, req);
+    for (const t of claimed) {
+      const job = this.buildTemplate(t.id, t.agent_id, req)
+        .catch((err: unknown) => this.log.warn({ err, template: t.id }, 'template build lost'))
+        .finally(() => this.builds.delete(job));
+      this.builds.add(job);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref());
+    await Promise.race([Promise.all([...this.builds]), deadline]);
   }
 
   private async buildTemplate(
