@@ -9,7 +9,7 @@ import { AccelChoice, EngineConfig } from '../config';
 import { logger } from '../logger';
 import { ImageVersion } from '../templates/images';
 import { buildQemuArgs, VmSpec } from '../vm/args';
-import { vmPaths, makeVmDir, UserIds } from '../vm/layout';
+import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { killVm, launchQemu, qemuStderr } from '../vm/process';
 import { readJson, writeJsonAtomic } from '../vm/state-file';
 import { deathOf } from '../vm/boot';
@@ -97,10 +97,7 @@ async function probeKvm(
     append: image.append,
     disk: paths.disk,
     vmgenid: randomUUID(),
-    qmpSocket: paths.qmpSocket,
-    qgaSocket: paths.qgaSocket,
-    vncSocket: paths.vncSocket,
-    consoleLog: paths.consoleLog,
+    ...vmChannels(paths),
     hotplugPorts: 0,
     incoming: false,
     runAsUser: cfg.runAsUser || undefined,

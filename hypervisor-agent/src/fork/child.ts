@@ -12,7 +12,7 @@ import { setIgnoreShared, waitMigration } from '../templates/freeze';
 import { TemplateRecord } from '../templates/template';
 import { buildQemuArgs, VmSpec } from '../vm/args';
 import { deathOf } from '../vm/boot';
-import { makeVmDir, UserIds, vmPaths } from '../vm/layout';
+import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { killVm, Launched, launchQemu } from '../vm/process';
 import { writeJsonAtomic } from '../vm/state-file';
 import { NS_TAP } from '../network/addressing';
@@ -88,10 +88,7 @@ export async function prepareChild(
     ram: { kind: 'frozen', path: t.ramFile },
     disk: paths.disk,
     vmgenid: randomUUID(),
-    qmpSocket: paths.qmpSocket,
-    qgaSocket: paths.qgaSocket,
-    vncSocket: paths.vncSocket,
-    consoleLog: paths.consoleLog,
+    ...vmChannels(paths),
     incoming: true,
   };
   let launched: Launched | undefined;

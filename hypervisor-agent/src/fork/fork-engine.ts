@@ -44,7 +44,7 @@ import { restoreFromCache, storeInCache, templateCacheKey } from '../templates/t
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
-import { lookupUser, makeVmDir, UserIds, vmPaths } from '../vm/layout';
+import { lookupUser, makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { isVmProcess, killVm, qemuStderr, waitExit } from '../vm/process';
 import { qemuBuildId } from '../vm/qemu-build';
 import { createOverlay } from '../vm/qemu-img';
@@ -486,10 +486,7 @@ export class ForkEngine implements EnginePort {
       append: image.append,
       disk: paths.disk,
       vmgenid: randomUUID(),
-      qmpSocket: paths.qmpSocket,
-      qgaSocket: paths.qgaSocket,
-      vncSocket: paths.vncSocket,
-      consoleLog: paths.consoleLog,
+      ...vmChannels(paths),
       hotplugPorts: this.cfg.hotplugPorts,
       incoming: false,
       runAsUser: this.cfg.runAsUser || undefined,
@@ -630,10 +627,7 @@ export class ForkEngine implements EnginePort {
       tap: undefined,
       id: `${id}-recv`,
       ram: { kind: 'shared', path: ram },
-      qmpSocket: paths.qmpSocket,
-      qgaSocket: paths.qgaSocket,
-      vncSocket: paths.vncSocket,
-      consoleLog: paths.consoleLog,
+      ...vmChannels(paths),
       incoming: true,
     };
     const launched = startVm(this.cfg.qemuBinary, spec, paths.qemuLog);

@@ -10,7 +10,7 @@ import { logger } from '../logger';
 import { connectQmp } from '../qmp/client';
 import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
-import { makeVmDir, UserIds, vmPaths } from '../vm/layout';
+import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { killVm, qemuStderr, waitExit } from '../vm/process';
 import { createOverlay } from '../vm/qemu-img';
 import { writeJsonAtomic } from '../vm/state-file';
@@ -125,10 +125,7 @@ export async function buildTemplate(
     append: req.image.append,
     disk: files.overlay,
     vmgenid: randomUUID(),
-    qmpSocket: paths.qmpSocket,
-    qgaSocket: paths.qgaSocket,
-    vncSocket: paths.vncSocket,
-    consoleLog: paths.consoleLog,
+    ...vmChannels(paths),
     hotplugPorts: cfg.hotplugPorts,
     incoming: false,
     runAsUser: cfg.runAsUser || undefined,

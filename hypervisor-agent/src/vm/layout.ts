@@ -1,6 +1,7 @@
 // Where a VM's files live, and who may open them.
 import { chmodSync, chownSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
+import type { VmSpec } from './args';
 
 export interface VmPaths {
   dir: string;
@@ -31,6 +32,18 @@ export function vmPaths(dir: string): VmPaths {
     throw new Error(`data dir path too long for unix sockets: ${p.qmpSocket}`);
   }
   return p;
+}
+
+/** A spec's per-VM channels (QMP, guest agent, VNC, console) in this VM's directory. */
+export function vmChannels(
+  p: VmPaths,
+): Pick<VmSpec, 'qmpSocket' | 'qgaSocket' | 'vncSocket' | 'consoleLog'> {
+  return {
+    qmpSocket: p.qmpSocket,
+    qgaSocket: p.qgaSocket,
+    vncSocket: p.vncSocket,
+    consoleLog: p.consoleLog,
+  };
 }
 
 export interface UserIds {
