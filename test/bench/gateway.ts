@@ -29,20 +29,28 @@ const ms = (value: number, target?: number): Figure => ({
   better: 'lower',
 });
 
+/** Routes a bare client's updates to the callback most recently given (one measurement each). */
+function watchUpdates(c: RfbClient): (cb: () => void) => void {
+  let got: (() => void) | undefined;
+  c.setListener({
+    onUpdate: () => got?.(),
+    onResize: () => undefined,
+    onCursor: () => undefined,
+    onCutText: () => undefined,
+    onClose: () => undefined,
+  });
+  return (cb) => {
+    got = cb;
+  };
+}
+
 /** Bare RFB: time from KeyEvent to the first FramebufferUpdate that completes after it. */
 async function rfbKeyLatency(vm: TestVm, keysym: number, nudge = false): Promise<number> {
   const c = await RfbClient.connect(vm.vncSocket, { encodings: ENCODINGS });
   try {
-    let got: (() => void) | undefined;
-    c.setListener({
-      onUpdate: () => got?.(),
-      onResize: () => undefined,
-      onCursor: () => undefined,
-      onCutText: () => undefined,
-      onClose: () => undefined,
-    });
+    const onUpdate = watchUpdates(c);
     await sleep(400); // initial full update done; QEMU's refresh timer backs off a little
-    return await measureKey(c, keysym, (cb) => (got = cb), nudge);
+    return await measureKey(c, keysym, onUpdate, nudge);
   } finally {
     c.close();
   }
@@ -154,17 +162,10 @@ async function consoleSamples(
     const bare: number[] = [];
     const gw: number[] = [];
     const c = await RfbClient.connect(vm.vncSocket, { encodings: ENCODINGS });
-    let got: (() => void) | undefined;
-    c.setListener({
-      onUpdate: () => got?.(),
-      onResize: () => undefined,
-      onCursor: () => undefined,
-      onCutText: () => undefined,
-      onClose: () => undefined,
-    });
+    const onUpdate = watchUpdates(c);
     await sleep(500);
     for (let i = 0; i < n; i++) {
-      bare.push(await measureKey(c, i % 2 ? BACKSPACE : KEY_A, (cb) => (got = cb), false, 0));
+      bare.push(await measureKey(c, i % 2 ? BACKSPACE : KEY_A, onUpdate, false, 0));
       await sleep(150 + (i % 5) * 100);
     }
     c.close();
@@ -232,16 +233,9 @@ async function goldenSamples(
     };
     const rfb = async (boost: number) => {
       const c = await RfbClient.connect(vnc, { encodings: ENCODINGS, inputBoostMs: boost });
-      let got: (() => void) | undefined;
-      c.setListener({
-        onUpdate: () => got?.(),
-        onResize: () => undefined,
-        onCursor: () => undefined,
-        onCutText: () => undefined,
-        onClose: () => undefined,
-      });
+      const onUpdate = watchUpdates(c);
       c.pointer(1200, 700, 0);
-      return { c, on: (cb: () => void) => (got = cb) };
+      return { c, on: onUpdate };
     };
     const gw = async (boost: number) => {
       const g = await startTestGateway(new Map(), {
