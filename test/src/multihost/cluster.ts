@@ -7,7 +7,6 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createTestDatabase, type TestDatabase } from '@forkdesk/db';
-import { buildTinyImage } from '../../../infra/src/images';
 import { PortalApi } from '../faults/portal-api';
 import {
   AGENT_DIST,
@@ -17,6 +16,7 @@ import {
   ROOT,
   runNode,
   seedUsers,
+  setupTinyPool,
   Service,
   SERVICE_BASE,
   waitUntil,
@@ -95,7 +95,6 @@ export class Cluster {
 
   private async boot(o: ClusterOptions): Promise<void> {
     Object.assign(this, await seedUsers(this.db));
-    const image = buildTinyImage();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: this.db.url,
@@ -103,28 +102,13 @@ export class Cluster {
     };
     // No spares yet: the burst starts once every agent has its template (the test sets minSpare).
     const firstToken = path.join(this.logDir, 'enrollment-0.token');
-    await runNode(
-      path.join(BROKER_DIST, 'cli.js'),
-      [
-        'setup-local',
-        '--manifest',
-        path.join(path.dirname(image.disk), 'manifest.json'),
-        '--image',
-        'Tiny test image',
-        '--memory-mib',
-        String(o.memoryMib),
-        '--min-spare',
-        '0',
-        '--max',
-        '10',
-        '--enroll-agent',
-        'mh-0',
-        '--token-file',
-        firstToken,
-      ],
-      env,
-      60_000,
-    );
+    await setupTinyPool(env, {
+      memoryMib: o.memoryMib,
+      minSpare: 0,
+      maxSize: 10,
+      agent: 'mh-0',
+      tokenFile: firstToken,
+    });
     const [pool] = (await this.db.dataSource.query(`SELECT id FROM pools`)) as { id: string }[];
     this.poolId = pool.id;
 

@@ -86,6 +86,39 @@ export interface Stack {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `ok` until it returns true; the error names what was awaited and the logs' tails. */
+/**
+ * The tiny image as a pool through the broker's own `setup-local`, and an enrollment token for
+ * one agent written to `tokenFile`.
+ */
+export async function setupTinyPool(
+  env: NodeJS.ProcessEnv,
+  o: { memoryMib: number; minSpare: number; maxSize: number; agent: string; tokenFile: string },
+): Promise<void> {
+  const image = buildTinyImage();
+  await runNode(
+    path.join(BROKER_DIST, 'cli.js'),
+    [
+      'setup-local',
+      '--manifest',
+      path.join(path.dirname(image.disk), 'manifest.json'),
+      '--image',
+      'Tiny test image',
+      '--memory-mib',
+      String(o.memoryMib),
+      '--min-spare',
+      String(o.minSpare),
+      '--max',
+      String(o.maxSize),
+      '--enroll-agent',
+      o.agent,
+      '--token-file',
+      o.tokenFile,
+    ],
+    env,
+    60_000,
+  );
+}
+
 export async function waitUntil(
   what: string,
   ok: () => Promise<boolean>,
@@ -273,7 +306,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     db = await createTestDatabase(label.replace(/-/g, '_'));
     const { admin, employee } = await seedUsers(db);
-    const image = buildTinyImage();
     const tokenFile = path.join(dataDir, 'enrollment.token');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -281,28 +313,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       DATABASE_URL: db.url,
       FORKDESK_LOG_LEVEL: process.env.FORKDESK_LOG_LEVEL ?? 'info',
     };
-    await runNode(
-      path.join(BROKER_DIST, 'cli.js'),
-      [
-        'setup-local',
-        '--manifest',
-        path.join(path.dirname(image.disk), 'manifest.json'),
-        '--image',
-        'Tiny test image',
-        '--memory-mib',
-        String(o.memoryMib ?? 256),
-        '--min-spare',
-        String(o.minSpare ?? 2),
-        '--max',
-        String(o.maxSize ?? 10),
-        '--enroll-agent',
-        'local',
-        '--token-file',
-        tokenFile,
-      ],
-      env,
-      60_000,
-    );
+    await setupTinyPool(env, {
+      memoryMib: o.memoryMib ?? 256,
+      minSpare: o.minSpare ?? 2,
+      maxSize: o.maxSize ?? 10,
+      agent: 'local',
+      tokenFile,
+    });
     const [pool] = (await db.dataSource.query(`SELECT id FROM pools`)) as { id: string }[];
 
     // Distinct preferred ports, so two lookups never hand out the same free port.
