@@ -14,6 +14,7 @@ function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
   const [opening, setOpening] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const status = employeeStatus(item.desktop?.state);
+  const note = sessionNote(item.desktop);
   const headingId = `pool-${item.pool.id}`;
 
   const open = async () => {
@@ -52,7 +53,7 @@ function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
             </>
           )}
         </p>
-        {sessionNote(item.desktop) && <p className="muted">{sessionNote(item.desktop)}</p>}
+        {note && <p className="muted">{note}</p>}
         <Alert error={error} />
       </div>
       <div className="desktop-actions">
