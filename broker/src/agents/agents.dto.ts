@@ -100,6 +100,9 @@ export interface AgentView {
   availableMib: number;
   reserveMib: number;
   lastHeartbeatAt: Date | null;
+  /** Why it is draining, lost or refused, for admins; null when healthy. */
+  problem: string | null;
+  problemAt: Date | null;
   templates: {
     id: string;
     imageVersionId: string;

@@ -155,6 +155,9 @@ export interface Agent {
   availableMib: number;
   reserveMib: number;
   lastHeartbeatAt: string | null;
+  /** Why it is draining, lost or refused; null when healthy. */
+  problem?: string | null;
+  problemAt?: string | null;
   templates?: AgentTemplate[];
   desktops?: AgentDesktop[];
 }
