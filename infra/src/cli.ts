@@ -8,6 +8,7 @@ import { MANIFEST_FILE } from './images/cache';
 import { buildTinyImage } from './images/tiny-image';
 import { PrivateCluster } from './pg/private-cluster';
 import { freePort } from './util/ports';
+import { findOrphans, markCheckout, removeOrphan } from './util/orphans';
 import { serviceBaseDir } from './util/paths';
 
 const say = (line: string): void => {
@@ -23,7 +24,8 @@ const USAGE = `usage: forkdesk-infra <command>
   db seed                             create the first admin once and print its password
   image build golden|tiny             build (or reuse from the cache) an image, print its manifest path
   port <preferred>                    print the preferred port when free, else the next free one
-  service-dir                         print where service-owned files of this checkout live`;
+  service-dir                         print where service-owned files of this checkout live
+  orphans list | orphans remove       desktops and services of checkouts that no longer exist`;
 
 /** Runs `fn` on DATABASE_URL, or on the private cluster (started when needed). */
 async function withDatabase<T>(
@@ -47,7 +49,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'service-dir') {
+    markCheckout(serviceBaseDir());
     process.stdout.write(`${serviceBaseDir()}\n`);
+    return 0;
+  }
+  if (group === 'orphans' && (cmd === 'list' || cmd === 'remove')) {
+    const orphans = findOrphans();
+    for (const o of orphans) {
+      say(
+        `${cmd === 'remove' ? 'removing' : 'found'} ${o.serviceDir}: its checkout ${o.checkout} no longer exists (${o.pids.length} process(es) still running: ${o.pids.join(' ') || 'none'})`,
+      );
+      if (cmd === 'remove') await removeOrphan(o);
+    }
+    if (cmd === 'list' && orphans.length > 0)
+      say('npm run down -- --all-orphans stops and removes them');
     return 0;
   }
   const cluster = new PrivateCluster(say);

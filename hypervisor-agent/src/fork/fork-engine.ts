@@ -144,8 +144,11 @@ export class ForkEngine implements EnginePort {
     return join(this.cfg.dataDir, 'templates');
   }
 
-  /** Opens the data dir, re-adopts every living VM and cleans up what is dead. */
-  static async open(cfg: EngineConfig): Promise<ForkEngine> {
+  /**
+   * Opens the data dir, re-adopts every living VM and cleans up what is dead. `warm: false`
+   * (for `npm run down`) starts no warm children: they would only be killed again.
+   */
+  static async open(cfg: EngineConfig, opts: { warm?: boolean } = {}): Promise<ForkEngine> {
     for (const d of [
       cfg.dataDir,
       join(cfg.dataDir, 'vms'),
@@ -180,7 +183,8 @@ export class ForkEngine implements EnginePort {
     // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
     if ([...engine.vms.values()].some((v) => v.network)) await engine.nat.ensureHost();
     // Warm pools start now, not at the first fork after a restart.
-    for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
+    if (opts.warm !== false)
+      for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
     return engine;
   }
 
