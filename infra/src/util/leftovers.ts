@@ -1,0 +1,145 @@
+// What a test run leaves behind. `watch` samples, every second while the run lasts, the
+// processes descending from the run (or carrying its FORKDESK_TEST_RUN in their environment),
+// the network namespaces they entered, the /dev/shm and /var/tmp directories they named,
+// opened or worked in, and the ports they listened on; `check` then names each of those still there. Only
+// what this run's processes touched counts: other checkouts on the machine are not ours.
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'fs';
+import { join } from 'path';
+
+export interface Seen {
+  rootPid: number;
+  runId: string;
+  startedAt: number;
+  /** pid → "starttime command" as first seen. */
+  processes: Record<string, { start: string; cmd: string; ports: string[] }>;
+  namespaces: Record<string, string>;
+  dirs: string[];
+}
+
+const TOP_DIR = /^(\/dev\/shm|\/var\/tmp)\/[^/\0 ]+/;
+
+const read = (p: string): string | undefined => {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), and the parent pid. */
+function stat(pid: string): { ppid: number; start: string } | undefined {
+  const s = read(`/proc/${pid}/stat`);
+  if (!s) return undefined;
+  const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(rest[1]), start: rest[19] };
+}
+
+/** Listening TCP sockets by inode, as "addr:port". */
+function listeningSockets(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (read(f) ?? '').split('\n').slice(1)) {
+      const c = line.trim().split(/\s+/);
+      if (c[3] !== '0A') continue; // LISTEN
+      const [, port] = c[1].split(':');
+      out.set(c[9], `port ${parseInt(port, 16)}`);
+    }
+  }
+  return out;
+}
+
+function netnsByInode(): Map<number, string> {
+  const m = new Map<number, string>();
+  if (!existsSync('/run/netns')) return m;
+  for (const n of readdirSync('/run/netns')) {
+    try {
+      m.set(statSync(join('/run/netns', n)).ino, n);
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return m;
+}
+
+/** One sample of everything the run's processes hold right now, merged into `seen`. */
+export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
+  const parents = new Map<string, number>();
+  const pids = readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n));
+  for (const p of pids) {
+    const s = stat(p);
+    if (s) parents.set(p, s.ppid);
+  }
+  const ours = (pid: string): boolean => {
+    for (let p: number | undefined = Number(pid), n = 0; p && n < 64; n++) {
+      if (p === seen.rootPid) return true;
+      p = parents.get(String(p));
+    }
+    return (read(`/proc/${pid}/environ`) ?? '').includes(`FORKDESK_TEST_RUN=${seen.runId}\0`);
+  };
+  const sockets = listeningSockets();
+  const netns = netnsByInode();
+  for (const p of pids) {
+    if (Number(p) === process.pid || Number(p) === seen.rootPid || !ours(p)) continue;
+    const s = stat(p);
+    const cmd = (read(`/proc/${p}/cmdline`) ?? '').replace(/\0/g, ' ').trim().slice(0, 400);
+    if (!s || !cmd || ignore(cmd)) continue;
+    const entry = (seen.processes[p] ??= { start: s.start, cmd, ports: [] });
+    if (entry.start !== s.start) continue; // pid reused
+    const targets: string[] = [cmd];
+    try {
+      targets.push(readlinkSync(`/proc/${p}/cwd`));
+    } catch {
+      // gone
+    }
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      // gone, or not ours to read
+    }
+    for (const fd of fds) {
+      let t: string;
+      try {
+        t = readlinkSync(`/proc/${p}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const sock = /^socket:\[([0-9]+)\]$/.exec(t);
+      const port = sock && sockets.get(sock[1]);
+      if (port && !entry.ports.includes(port)) entry.ports.push(port);
+      targets.push(t);
+    }
+    for (const t of targets)
+      for (const word of t.split(/[\s=,:]+/)) {
+        const m = TOP_DIR.exec(word);
+        if (m && !seen.dirs.includes(m[0])) seen.dirs.push(m[0]);
+      }
+    try {
+      const ino = statSync(`/proc/${p}/ns/net`).ino;
+      const name = netns.get(ino);
+      if (name) seen.namespaces[name] = String(ino);
+    } catch {
+      // gone
+    }
+  }
+}
+
+const alive = (pid: string, start: string): boolean => stat(pid)?.start === start;
+
+/** Every leftover, one line each; empty when the run cleaned up after itself. */
+export function leftovers(seen: Seen, existing: (dir: string) => boolean = existsSync): string[] {
+  const out: string[] = [];
+  for (const [pid, p] of Object.entries(seen.processes)) {
+    if (!alive(pid, p.start)) continue;
+    out.push(`process ${pid}${p.ports.length ? ` (${p.ports.join(', ')})` : ''}: ${p.cmd}`);
+  }
+  const netns = new Set(existsSync('/run/netns') ? readdirSync('/run/netns') : []);
+  for (const n of Object.keys(seen.namespaces))
+    if (netns.has(n)) out.push(`network namespace ${n} (with its links and nftables tables)`);
+  for (const d of seen.dirs) if (existing(d)) out.push(`directory ${d}`);
+  return out;
+}
+
+export function saveSeen(file: string, seen: Seen): void {
+  writeFileSync(file, JSON.stringify(seen));
+}
