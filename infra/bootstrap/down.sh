@@ -48,7 +48,7 @@ if [ -d "$agent_dir" ]; then
     purge_args=()
     db_args=(--purge yes)
   fi
-  FORKDESK_DATA_DIR="$agent_dir" FORKDESK_SHM_DIR="$shm_dir" \
+  FORKDESK_DATA_DIR="$agent_dir" FORKDESK_SHM_DIR="$shm_dir" FORKDESK_LOG_LEVEL=error \
     node hypervisor-agent/dist/purge.js "${purge_args[@]}" || say "stopping the desktops failed (see above)"
   agent_id=$(node -p "require('$agent_dir/agent-credentials.json').agentId" 2>/dev/null || true)
   if [ -n "$agent_id" ] && [ -f "$STATE/pg.json" ]; then
