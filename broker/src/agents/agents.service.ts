@@ -233,7 +233,11 @@ export class AgentsService {
       const running = hb.vms.filter((v) => v.state !== 'dead').map((v) => v.id);
       return { ...synced, leases: await this.leases.renew(tx, agent.id, running) };
     });
-    for (const vmId of orphans) void this.destroyOrphan(agent, vmId);
+    for (const vmId of orphans) void this.destroyOrphan(agent, vmId, 'agent.orphan_destroyed');
+    // A VM whose process died (its desktop is lost now) still has its directory, delta disk and
+    // network on the host: removed here, not only at the agent's next start or a purge.
+    for (const v of hb.vms.filter((vm) => vm.state === 'dead'))
+      void this.destroyOrphan(agent, v.id, 'agent.dead_vm_removed');
     return { orphans: orphans.length, lost, leases };
   }
 
@@ -292,19 +296,19 @@ export class AgentsService {
     return { orphans, lost };
   }
 
-  private async destroyOrphan(agent: Agent, vmId: string): Promise<void> {
+  private async destroyOrphan(agent: Agent, vmId: string, action: string): Promise<void> {
     try {
       await this.client.destroy({ apiUrl: agent.apiUrl!, apiToken: agent.apiToken! }, vmId);
       await this.ds.transaction((tx) =>
         this.audit.record(tx, agentActor(agent), {
-          action: 'agent.orphan_destroyed',
+          action,
           targetType: 'agent',
           targetId: agent.id,
           details: { vmId },
         }),
       );
     } catch (err) {
-      this.log.warn({ err, agent: agent.name, vmId }, 'could not destroy an orphan VM');
+      this.log.warn({ err, agent: agent.name, vmId, action }, 'could not remove a VM on its agent');
     }
   }
 

@@ -149,6 +149,33 @@ describe('a heartbeat the broker cannot take', () => {
     expect((await card())?.problem).toBeNull();
   });
 
+  it("removes a dead VM's files on its agent and marks its desktop lost", async () => {
+    await db.dataSource.query(`DELETE FROM desktops`);
+    const [d] = (await db.dataSource.query(
+      `INSERT INTO desktops (pool_id, image_version_id, agent_id, vm_id, state, ready_at)
+       VALUES ($1, $2, $3, 'vm-dead', 'ready', now() - interval '1 hour') RETURNING id`,
+      [fx.pool.id, fx.version.id, fx.agent.id],
+    )) as { id: string }[];
+    fake.children.set('vm-dead', { id: 'vm-dead' } as never);
+    const dead = {
+      id: 'vm-dead',
+      templateId: ref,
+      pid: 1,
+      state: 'dead',
+      vncSocket: '/x',
+      createdAt: new Date().toISOString(),
+      forkMs: 1,
+      warm: false,
+    };
+    expect((await heartbeat([templateReport()], [dead])).body).toMatchObject({ lost: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.children.has('vm-dead')).toBe(false);
+    const [row] = (await db.dataSource.query(`SELECT state FROM desktops WHERE id = $1`, [
+      d.id,
+    ])) as { state: string }[];
+    expect(row.state).toBe('lost');
+  });
+
   it('drains a silent agent with a reason an admin can read', async () => {
     await db.dataSource.query(
       `UPDATE agents SET last_heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
