@@ -38,6 +38,7 @@ import {
 import { freezeToFile, waitMigration } from '../templates/freeze';
 import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
+import { missingTemplateFiles } from '../templates/template-files';
 import { NatNetworks } from '../network/nat-network';
 import { SystemNetCommands } from '../network/commands';
 import { restoreFromCache, storeInCache, templateCacheKey } from '../templates/template-cache';
@@ -253,7 +254,26 @@ export class ForkEngine implements EnginePort {
   }
 
   listTemplates(): TemplateInfo[] {
+    this.dropTemplatesWithoutFiles();
     return [...this.templates.values()].map((t) => this.templateInfo(t));
+  }
+
+  /** Forgets ready templates whose frozen files are gone; their next ensureTemplate rebuilds. */
+  private dropTemplatesWithoutFiles(): void {
+    for (const t of [...this.templates.values()]) {
+      const missing = t.record ? missingTemplateFiles(t.record) : [];
+      if (missing.length === 0) continue;
+      logger.error(
+        { template: t.id, missing },
+        'template files are gone: the template is dropped and is rebuilt when asked for again',
+      );
+      const pool = this.pools.get(t.id);
+      this.pools.delete(t.id);
+      void pool?.close();
+      if (t.record) rmSync(t.record.ramFile, { force: true });
+      rmSync(join(this.templatesDir, t.id), { recursive: true, force: true });
+      this.templates.delete(t.id);
+    }
   }
 
   getTemplate(id: string): TemplateInfo | undefined {
