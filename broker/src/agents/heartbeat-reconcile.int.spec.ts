@@ -36,6 +36,19 @@ const templateReport = (state: 'ready' | 'failed' = 'ready') => ({
   children: 0,
 });
 
+/** A VM as the agent lists it in a heartbeat. */
+const reportedVm = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  templateId: ref,
+  pid: 1,
+  state: 'running',
+  vncSocket: '/x',
+  createdAt: new Date().toISOString(),
+  forkMs: 1,
+  warm: false,
+  ...extra,
+});
+
 const heartbeat = async (templates: unknown[], vms: unknown[] = []): Promise<request.Response> =>
   request(broker.url)
     .post(`/v1/agents/${fx.agent.id}/heartbeat`)
@@ -121,19 +134,7 @@ describe('a heartbeat the broker cannot take', () => {
       [fx.pool.id, fx.version.id, fx.agent.id],
     );
     // A report the broker's SQL cannot store (memory that is not a number).
-    const bad = [
-      {
-        id: 'vm-bad',
-        templateId: ref,
-        pid: 1,
-        state: 'running',
-        vncSocket: '/x',
-        createdAt: new Date().toISOString(),
-        forkMs: 1,
-        warm: false,
-        memory: { privateMiB: 'lots', sharedMiB: 1 },
-      },
-    ];
+    const bad = [reportedVm('vm-bad', { memory: { privateMiB: 'lots', sharedMiB: 1 } })];
     for (let i = 0; i < 2; i++) {
       const r = await heartbeat([templateReport()], bad);
       expect(r.status).toBe(500);
@@ -144,8 +145,8 @@ describe('a heartbeat the broker cannot take', () => {
       `SELECT count(*)::int AS n FROM audit_events WHERE action = 'agent.heartbeat_refused'`,
     )) as { n: number }[];
     expect(n).toBe(1);
-    bad[0].memory = { privateMiB: 10 as never, sharedMiB: 1 };
-    expect((await heartbeat([templateReport()], bad)).status).toBe(200);
+    const good = [reportedVm('vm-bad', { memory: { privateMiB: 10, sharedMiB: 1 } })];
+    expect((await heartbeat([templateReport()], good)).status).toBe(200);
     expect((await card())?.problem).toBeNull();
   });
 
@@ -157,16 +158,7 @@ describe('a heartbeat the broker cannot take', () => {
       [fx.pool.id, fx.version.id, fx.agent.id],
     )) as { id: string }[];
     fake.children.set('vm-dead', { id: 'vm-dead' } as never);
-    const dead = {
-      id: 'vm-dead',
-      templateId: ref,
-      pid: 1,
-      state: 'dead',
-      vncSocket: '/x',
-      createdAt: new Date().toISOString(),
-      forkMs: 1,
-      warm: false,
-    };
+    const dead = reportedVm('vm-dead', { state: 'dead' });
     expect((await heartbeat([templateReport()], [dead])).body).toMatchObject({ lost: 1 });
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.children.has('vm-dead')).toBe(false);
