@@ -40,7 +40,7 @@ watcher=$!
 step tests npx nx run-many -t test --parallel=1 --outputStyle=static
 kill -TERM "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
-step leftovers infra_cli leftovers check "$STATE/test-results/seen.json"
+step leftovers infra_cli leftovers check "$STATE/test-results/seen.json" --reap
 
 node infra/bootstrap/test-summary.js "$(($(date +%s) - started))" || status=1
 exit $status

@@ -9,7 +9,7 @@ import { MANIFEST_FILE } from './images/cache';
 import { buildTinyImage } from './images/tiny-image';
 import { PrivateCluster } from './pg/private-cluster';
 import { freePort } from './util/ports';
-import { leftovers, sample, saveSeen, type Seen } from './util/leftovers';
+import { leftovers, reap, sample, saveSeen, type Seen } from './util/leftovers';
 import { findOrphans, markCheckout, removeOrphan } from './util/orphans';
 import { serviceBaseDir } from './util/paths';
 
@@ -29,7 +29,8 @@ const USAGE = `usage: forkdesk-infra <command>
   service-dir                         print where service-owned files of this checkout live
   orphans list | orphans remove       desktops and services of checkouts that no longer exist
   leftovers watch <file> <pid> <run>  record what the processes of a test run hold, until SIGTERM
-  leftovers check <file>              name each of those still there (exit 1 if any)`;
+  leftovers check <file> [--reap]     name each of those still there (exit 1 if any); --reap
+                                      also stops and removes them`;
 
 /** Runs `fn` on DATABASE_URL, or on the private cluster (started when needed). */
 async function withDatabase<T>(
@@ -96,8 +97,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'leftovers' && cmd === 'watch') return watchLeftovers(arg, argv[3], argv[4]);
   if (group === 'leftovers' && cmd === 'check') {
-    const found = leftovers(JSON.parse(readFileSync(arg, 'utf8')) as Seen);
+    const seen = JSON.parse(readFileSync(arg, 'utf8')) as Seen;
+    const found = leftovers(seen);
     for (const l of found) say(`left behind by the tests: ${l}`);
+    // So that a later run on this machine is not slowed by them; the run still fails.
+    if (argv[3] === '--reap') for (const l of await reap(seen)) say(`removed ${l}`);
     say(
       found.length
         ? `${found.length} leftover(s) of this test run (see above): each test must stop and remove what it starts`

@@ -1,9 +1,9 @@
 import { spawn } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
-import { leftovers, sample, type Seen } from './leftovers';
+import { leftovers, reap, sample, type Seen } from './leftovers';
 
 describe('leftovers of a test run', () => {
-  it("names a process of the run still running and the directory it used, then nothing once they're gone", async () => {
+  it('names a process of the run still running and the directory it used, and reaps them', async () => {
     const dir = mkdtempSync('/var/tmp/forkdesk-leftovers-spec-');
     const child = spawn('sh', ['-c', `cd ${dir} && exec sleep 30`], { stdio: 'ignore' });
     try {
@@ -18,10 +18,7 @@ describe('leftovers of a test run', () => {
       };
       sample(seen, () => false);
       expect(leftovers(seen)).toEqual([`process ${child.pid}: sleep 30`, `directory ${dir}`]);
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-      expect(leftovers(seen)).toEqual([`directory ${dir}`]);
-      rmSync(dir, { recursive: true });
+      expect(await reap(seen)).toEqual([`process ${child.pid}: sleep 30`, `directory ${dir}`]);
       expect(leftovers(seen)).toEqual([]);
     } finally {
       child.kill('SIGKILL');

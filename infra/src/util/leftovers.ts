@@ -3,8 +3,17 @@
 // the network namespaces they entered, the /dev/shm and /var/tmp directories they named,
 // opened or worked in, and the ports they listened on; `check` then names each of those still there. Only
 // what this run's processes touched counts: other checkouts on the machine are not ours.
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { execFileSync } from 'child_process';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'fs';
+import { basename, join } from 'path';
 
 export interface Seen {
   rootPid: number;
@@ -26,12 +35,12 @@ const read = (p: string): string | undefined => {
   }
 };
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), and the parent pid. */
-function stat(pid: string): { ppid: number; start: string } | undefined {
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), the parent pid and the state. */
+function stat(pid: string): { ppid: number; start: string; state: string } | undefined {
   const s = read(`/proc/${pid}/stat`);
   if (!s) return undefined;
   const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(rest[1]), start: rest[19] };
+  return { ppid: Number(rest[1]), start: rest[19], state: rest[0] };
 }
 
 /** Listening TCP sockets by inode, as "addr:port". */
@@ -124,7 +133,11 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
   }
 }
 
-const alive = (pid: string, start: string): boolean => stat(pid)?.start === start;
+/** Still that process, and not a zombie waiting for its parent. */
+const alive = (pid: string, start: string): boolean => {
+  const s = stat(pid);
+  return s !== undefined && s.start === start && s.state !== 'Z' && s.state !== 'X';
+};
 
 /** Every leftover, one line each; empty when the run cleaned up after itself. */
 export function leftovers(seen: Seen, existing: (dir: string) => boolean = existsSync): string[] {
@@ -139,6 +152,44 @@ export function leftovers(seen: Seen, existing: (dir: string) => boolean = exist
   for (const d of seen.dirs) if (existing(d)) out.push(`directory ${d}`);
   return out;
 }
+
+/**
+ * Removes what `leftovers` names, for a run that was killed before its teardowns ran: the
+ * processes (SIGTERM, 5 s, then SIGKILL), the namespaces, and the directories of the project
+ * (named forkdesk-*; anything else it only names). The lines of what it removed.
+ */
+export async function reap(seen: Seen): Promise<string[]> {
+  const done: string[] = [];
+  const live = Object.entries(seen.processes).filter(([pid, p]) => alive(pid, p.start));
+  for (const [pid] of live) signal(Number(pid), 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (live.some(([pid, p]) => alive(pid, p.start)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  for (const [pid, p] of live) {
+    if (alive(pid, p.start)) signal(Number(pid), 'SIGKILL');
+    done.push(`process ${pid}: ${p.cmd}`);
+  }
+  const netns = new Set(existsSync('/run/netns') ? readdirSync('/run/netns') : []);
+  for (const n of Object.keys(seen.namespaces)) {
+    if (!netns.has(n)) continue;
+    execFileSync('ip', ['netns', 'delete', n]);
+    done.push(`network namespace ${n}`);
+  }
+  for (const d of seen.dirs) {
+    if (!existsSync(d) || !basename(d).startsWith('forkdesk-')) continue;
+    rmSync(d, { recursive: true, force: true });
+    done.push(`directory ${d}`);
+  }
+  return done;
+}
+
+const signal = (pid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone meanwhile
+  }
+};
 
 export function saveSeen(file: string, seen: Seen): void {
   writeFileSync(file, JSON.stringify(seen));
