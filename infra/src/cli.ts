@@ -9,7 +9,7 @@ import { MANIFEST_FILE } from './images/cache';
 import { buildTinyImage } from './images/tiny-image';
 import { PrivateCluster } from './pg/private-cluster';
 import { freePort } from './util/ports';
-import { leftovers, reap, sample, saveSeen, type Seen } from './util/leftovers';
+import { leftovers, reap, sample, saveSeen, topDirs, type Seen } from './util/leftovers';
 import { findOrphans, markCheckout, removeOrphan } from './util/orphans';
 import { serviceBaseDir } from './util/paths';
 
@@ -56,6 +56,7 @@ async function watchLeftovers(file: string, rootPid: string, runId: string): Pro
     processes: {},
     namespaces: {},
     dirs: [],
+    before: topDirs(),
   };
   // This checkout's own PostgreSQL and Nx's daemon outlive a test run by design.
   const own = `${serviceBaseDir()}/pg`;

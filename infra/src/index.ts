@@ -3,3 +3,4 @@ export * from './util/paths';
 export * from './util/ports';
 export * from './util/run';
 export * from './util/service-user';
+export * from './util/leftovers';

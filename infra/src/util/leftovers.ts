@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -23,9 +24,20 @@ export interface Seen {
   processes: Record<string, { start: string; cmd: string; ports: string[] }>;
   namespaces: Record<string, string>;
   dirs: string[];
+  /** Directories there before the run (caches it reads, other runs'): never its leftovers. */
+  before?: string[];
+}
+
+/** The /dev/shm and /var/tmp entries that exist now. */
+export function topDirs(): string[] {
+  return ['/dev/shm', '/var/tmp'].flatMap((d) =>
+    existsSync(d) ? readdirSync(d).map((n) => join(d, n)) : [],
+  );
 }
 
 const TOP_DIR = /^(\/dev\/shm|\/var\/tmp)\/[^/\0 ]+/;
+/** Caches kept across runs on purpose (the NAT tests' guest image). */
+const KEPT = /^\/var\/tmp\/forkdesk-netimage-/;
 
 const read = (p: string): string | undefined => {
   try {
@@ -121,7 +133,8 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
     for (const t of targets)
       for (const word of t.split(/[\s=,:]+/)) {
         const m = TOP_DIR.exec(word);
-        if (m && !seen.dirs.includes(m[0])) seen.dirs.push(m[0]);
+        if (m && !KEPT.test(m[0]) && !seen.dirs.includes(m[0]) && !seen.before?.includes(m[0]))
+          seen.dirs.push(m[0]);
       }
     try {
       const ino = statSync(`/proc/${p}/ns/net`).ino;
@@ -191,6 +204,8 @@ const signal = (pid: number, sig: NodeJS.Signals): void => {
   }
 };
 
+/** Written whole (a reader never sees half a file). */
 export function saveSeen(file: string, seen: Seen): void {
-  writeFileSync(file, JSON.stringify(seen));
+  writeFileSync(`${file}.tmp`, JSON.stringify(seen));
+  renameSync(`${file}.tmp`, file);
 }
