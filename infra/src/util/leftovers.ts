@@ -1,7 +1,7 @@
 // What a test run leaves behind. `watch` samples, every second while the run lasts, the
 // processes descending from the run (or carrying its FORKDESK_TEST_RUN in their environment),
-// the network namespaces they entered, the /dev/shm and /var/tmp directories they named,
-// opened or worked in, and the ports they listened on; `check` then names each of those still there. Only
+// the network namespaces they entered, the /dev/shm, /var/tmp and /var/lib/forkdesk directories
+// they named, opened, worked in or were named after, and the ports they listened on; `check` then names each of those still there. Only
 // what this run's processes touched counts: other checkouts on the machine are not ours.
 import { execFileSync } from 'child_process';
 import {
@@ -28,14 +28,16 @@ export interface Seen {
   before?: string[];
 }
 
-/** The /dev/shm and /var/tmp entries that exist now. */
+/** The /dev/shm, /var/tmp and /var/lib/forkdesk entries that exist now. */
 export function topDirs(): string[] {
-  return ['/dev/shm', '/var/tmp'].flatMap((d) =>
+  return ['/dev/shm', '/var/tmp', '/var/lib/forkdesk'].flatMap((d) =>
     existsSync(d) ? readdirSync(d).map((n) => join(d, n)) : [],
   );
 }
 
-const TOP_DIR = /^(\/dev\/shm|\/var\/tmp)\/[^/\0 ]+/;
+const TOP_DIR = /^(\/dev\/shm|\/var\/tmp|\/var\/lib\/forkdesk)\/[^/\0 ]+/;
+/** Under /var/lib/forkdesk: checkouts' own service dirs and the users' homes are not a run's. */
+const NOT_A_RUNS = /^\/var\/lib\/forkdesk\/([0-9a-f]{12}|homes)$/;
 /** Caches kept across runs on purpose (the NAT tests' guest image). */
 const KEPT = /^\/var\/tmp\/forkdesk-netimage-/;
 
@@ -99,6 +101,12 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
   };
   const sockets = listeningSockets();
   const netns = netnsByInode();
+  // Directories named after one of the run's processes (`forkdesk-natint-<pid>`), new since
+  // the run began, are its own even before anything holds them open.
+  for (const d of topDirs()) {
+    const pid = /-([0-9]+)$/.exec(d)?.[1];
+    if (pid && seen.processes[pid]) note(seen, d);
+  }
   for (const p of pids) {
     if (Number(p) === process.pid || Number(p) === seen.rootPid || !ours(p)) continue;
     const s = stat(p);
@@ -112,6 +120,9 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
     } catch {
       // gone
     }
+    // Data dirs handed over in the environment (an agent's FORKDESK_DATA_DIR, …).
+    for (const kv of (read(`/proc/${p}/environ`) ?? '').split('\0'))
+      if (/^FORKDESK_[A-Z_]*DIR=/.test(kv)) targets.push(kv.slice(kv.indexOf('=') + 1));
     let fds: string[] = [];
     try {
       fds = readdirSync(`/proc/${p}/fd`);
@@ -133,8 +144,7 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
     for (const t of targets)
       for (const word of t.split(/[\s=,:]+/)) {
         const m = TOP_DIR.exec(word);
-        if (m && !KEPT.test(m[0]) && !seen.dirs.includes(m[0]) && !seen.before?.includes(m[0]))
-          seen.dirs.push(m[0]);
+        if (m) note(seen, m[0]);
       }
     try {
       const ino = statSync(`/proc/${p}/ns/net`).ino;
@@ -147,6 +157,13 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
 }
 
 /** Still that process, and not a zombie waiting for its parent. */
+/** Records `dir` as the run's, unless it predates the run or is kept on purpose. */
+function note(seen: Seen, dir: string): void {
+  if (KEPT.test(dir) || NOT_A_RUNS.test(dir) || seen.dirs.includes(dir)) return;
+  if (seen.before?.includes(dir)) return;
+  seen.dirs.push(dir);
+}
+
 const alive = (pid: string, start: string): boolean => {
   const s = stat(pid);
   return s !== undefined && s.start === start && s.state !== 'Z' && s.state !== 'X';
@@ -169,7 +186,7 @@ export function leftovers(seen: Seen, existing: (dir: string) => boolean = exist
 /**
  * Removes what `leftovers` names, for a run that was killed before its teardowns ran: the
  * processes (SIGTERM, 5 s, then SIGKILL), the namespaces, and the directories of the project
- * (named forkdesk-*; anything else it only names). The lines of what it removed.
+ * (forkdesk-*, and the test stacks' e2e-* / mh-*; anything else it only names). The lines of what it removed.
  */
 export async function reap(seen: Seen): Promise<string[]> {
   const done: string[] = [];
@@ -189,7 +206,7 @@ export async function reap(seen: Seen): Promise<string[]> {
     done.push(`network namespace ${n}`);
   }
   for (const d of seen.dirs) {
-    if (!existsSync(d) || !basename(d).startsWith('forkdesk-')) continue;
+    if (!existsSync(d) || !/^(forkdesk-|e2e-|mh-)/.test(basename(d))) continue;
     rmSync(d, { recursive: true, force: true });
     done.push(`directory ${d}`);
   }
