@@ -34,6 +34,15 @@ const cli = (args: string[]): Promise<{ code: number | null; out: string }> =>
     p.on('exit', (code) => resolve({ code, out }));
   });
 
+/** SIGKILL to the slice's whole process group (gone already is fine). */
+const killGroup = (pid: number): void => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // every member exited
+  }
+};
+
 afterAll(() => fs.rmSync(seenFile, { force: true }));
 
 it('leaves nothing behind once the killed run is checked and reaped', async () => {
@@ -59,10 +68,10 @@ it('leaves nothing behind once the killed run is checked and reaped', async () =
       },
       8 * 60_000,
     );
-    process.kill(-slice.pid!, 'SIGKILL');
+    killGroup(slice.pid!);
     await new Promise((r) => setTimeout(r, 2_000)); // one more sample of what survived
   } finally {
-    process.kill(-slice.pid!, 'SIGKILL');
+    killGroup(slice.pid!);
     watcher.kill('SIGTERM');
     await new Promise((r) => watcher.once('exit', r));
   }
@@ -73,6 +82,7 @@ it('leaves nothing behind once the killed run is checked and reaped', async () =
   const reaped = await cli(['leftovers', 'check', seenFile, '--reap']);
   expect(reaped.code).toBe(1); // it names them, and fails the run
   expect(reaped.out).toMatch(/removed process [0-9]+: qemu-system/);
+  expect(reaped.out).toMatch(/removed network namespace /);
   const after = await cli(['leftovers', 'check', seenFile]);
   expect(after.out).toMatch(/no leftovers/);
   expect(after.code).toBe(0);
