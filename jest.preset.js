@@ -14,6 +14,7 @@ module.exports = (name) => ({
   moduleNameMapper: {
     '^@forkdesk/(db|infra)$': path.join(__dirname, '$1/src/index.ts'),
     '^@forkdesk/agent-contract$': path.join(__dirname, 'hypervisor-agent/contract/src/index.ts'),
+    '^@forkdesk/broker-contract$': path.join(__dirname, 'broker/contract/src/index.ts'),
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   setupFiles: [path.join(__dirname, 'infra/bootstrap/jest-setup.js')],
