@@ -1,4 +1,5 @@
 import { GuacStatus } from '@forkdesk/broker-contract';
+import Guacamole from 'guacamole-common-js';
 import { Backoff, connectData, retryable, statusMessage, tunnelUrl } from './reconnect';
 
 describe('reconnect policy', () => {
@@ -23,6 +24,13 @@ describe('reconnect policy', () => {
     expect(retryable(GuacStatus.CLIENT_UNAUTHORIZED)).toBe(true); // a fresh ticket is fetched
     expect(retryable(GuacStatus.SESSION_CLOSED)).toBe(false);
     expect(retryable(GuacStatus.UPSTREAM_NOT_FOUND)).toBe(false);
+  });
+
+  it('reads the status codes the client library reports', () => {
+    // The broker contract's codes (the gateway sends them) are guacamole-common-js's.
+    const codes: Record<string, unknown> = { ...Guacamole.Status.Code };
+    for (const [name, code] of Object.entries(GuacStatus))
+      expect([name, codes[name]]).toEqual([name, code]);
   });
 
   it('explains statuses', () => {
