@@ -11,13 +11,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditQuery {
-  action?: string;
-  actor?: string;
-  since?: Date;
-  until?: Date;
-  limit: number;
-}
+/** The contract's filter, its limit defaulted. */
+export type AuditQuery = contract.AuditFilter<Date> & { limit: number };
 
 export type AuditView = contract.AuditView<Date>;
 
