@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import type { AuditFilter } from '@forkdesk/broker-contract';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { AuditFilter } from '@forkdesk/broker-contract';
 import { Roles } from '../auth/roles.decorator';
 import { AuditService, AuditView } from './audit.service';
 

@@ -1,6 +1,6 @@
-import type { ChangePasswordRequest, LoginRequest } from '@forkdesk/broker-contract';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import type { ChangePasswordRequest, LoginRequest } from '@forkdesk/broker-contract';
 
 export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'alice' })

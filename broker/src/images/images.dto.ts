@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type * as contract from '@forkdesk/broker-contract';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type * as contract from '@forkdesk/broker-contract';
 
 export type ImageView = contract.ImageView<Date>;
 export type VersionView = contract.VersionView<Date>;

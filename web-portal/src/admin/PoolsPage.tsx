@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type {
-  UserView,
-  ImageView,
   GroupView,
-  PoolView,
+  ImageView,
   PoolSettings,
+  PoolView,
+  UserView,
 } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors } from '../api/errors';

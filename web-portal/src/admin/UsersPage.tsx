@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { UserView, GroupView, UserRole } from '@forkdesk/broker-contract';
+import type { GroupView, UserRole, UserView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors } from '../api/errors';
 import { Alert } from '../components/Alert';

@@ -2,8 +2,8 @@
 import type {
   AssignmentMode,
   NetworkMode,
-  PoolView,
   PoolSettings,
+  PoolView,
   RefreshPolicy,
 } from '@forkdesk/broker-contract';
 
