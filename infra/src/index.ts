@@ -3,3 +3,5 @@ export * from './util/paths';
 export * from './util/ports';
 export * from './util/run';
 export * from './util/service-user';
+export * from './images';
+export * from './images/golden';
