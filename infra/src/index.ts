@@ -3,4 +3,6 @@ export * from './util/paths';
 export * from './util/ports';
 export * from './util/run';
 export * from './util/service-user';
+export * from './images';
+export * from './images/golden';
 export * from './util/leftovers';

@@ -10,10 +10,10 @@ import {
 } from 'react';
 import { auth } from './api/client';
 import { onApiError } from './api/http';
-import type { User } from './api/types';
+import type { SessionUser } from '@forkdesk/broker-contract';
 
 interface AuthState {
-  user: User | null;
+  user: SessionUser | null;
   /** Set when the session ended underneath us (shown on the sign-in page). */
   expired: boolean;
   signIn(username: string, password: string): Promise<void>;
@@ -32,10 +32,10 @@ export function AuthProvider({
   children,
   loading,
 }: {
-  children: (user: User | null) => ReactNode;
+  children: (user: SessionUser | null) => ReactNode;
   loading: ReactNode;
 }) {
-  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
 
   useEffect(() => {

@@ -10,6 +10,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { PEM_MAX_LENGTH } from '@forkdesk/agent-contract';
+import type * as contract from '@forkdesk/broker-contract';
 import type {
   ChildInfo,
   EnrollmentRequest,
@@ -89,32 +90,4 @@ export class HeartbeatDto implements Heartbeat {
   templates!: TemplateInfo[];
 }
 
-export interface AgentView {
-  id: string;
-  name: string;
-  state: string;
-  apiUrl: string | null;
-  gateway: string | null;
-  accel: string | null;
-  totalMib: number;
-  availableMib: number;
-  reserveMib: number;
-  lastHeartbeatAt: Date | null;
-  /** Why it is draining, lost or refused, for admins; null when healthy. */
-  problem: string | null;
-  problemAt: Date | null;
-  templates: {
-    id: string;
-    imageVersionId: string;
-    vcpus: number;
-    memoryMib: number;
-    state: string;
-  }[];
-  desktops: {
-    id: string;
-    state: string;
-    vmId: string | null;
-    privateMib: number | null;
-    sharedMib: number | null;
-  }[];
-}
+export type AgentView = contract.AgentView<Date>;

@@ -2,10 +2,11 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { AuditFilter } from '@forkdesk/broker-contract';
 import { Roles } from '../auth/roles.decorator';
 import { AuditService, AuditView } from './audit.service';
 
-export class AuditQueryDto {
+export class AuditQueryDto implements AuditFilter<Date> {
   @IsOptional()
   @IsString()
   @MaxLength(64)

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type * as contract from '@forkdesk/broker-contract';
 import { AuditEvent } from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../common/actor';
@@ -10,23 +11,10 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditQuery {
-  action?: string;
-  actor?: string;
-  since?: Date;
-  until?: Date;
-  limit: number;
-}
+/** The contract's filter, its limit defaulted. */
+export type AuditQuery = contract.AuditFilter<Date> & { limit: number };
 
-export interface AuditView {
-  at: Date;
-  actor: string;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-}
+export type AuditView = contract.AuditView<Date>;
 
 /** Who did what, when, from where. Written in the caller's transaction, so a change and its
  * record commit or roll back together. */

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import type { ChangePasswordRequest, LoginRequest } from '@forkdesk/broker-contract';
 
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   @ApiProperty({ example: 'alice' })
   @IsString()
   @MinLength(1)
@@ -15,7 +16,7 @@ export class LoginDto {
   password!: string;
 }
 
-export class ChangePasswordDto {
+export class ChangePasswordDto implements ChangePasswordRequest {
   @ApiProperty()
   @IsString()
   @MinLength(1)

@@ -1,9 +1,2 @@
-import type { UserRole } from '@forkdesk/db';
-
 /** The signed-in user as requests see it (and as the portal's /auth/me shows it). */
-export interface SessionUser {
-  id: string;
-  username: string;
-  displayName: string;
-  role: UserRole;
-}
+export type { SessionUser } from '@forkdesk/broker-contract';

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { ErrorBody } from '@forkdesk/broker-contract';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import {
@@ -38,7 +39,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode: 409,
         message: isUniqueViolation(err) ? 'already exists' : 'still in use',
         error: 'Conflict',
-      });
+      } satisfies ErrorBody);
       return;
     }
     if (isDatabaseUnavailable(err)) {
@@ -48,12 +49,14 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode: 503,
         message: 'the database is unavailable; try again shortly',
         error: 'Service Unavailable',
-      });
+      } satisfies ErrorBody);
       return;
     }
     this.log.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
-    res
-      .status(500)
-      .json({ statusCode: 500, message: 'internal error', error: 'Internal Server Error' });
+    res.status(500).json({
+      statusCode: 500,
+      message: 'internal error',
+      error: 'Internal Server Error',
+    } satisfies ErrorBody);
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type * as contract from '@forkdesk/broker-contract';
 import { AssignmentMode, Desktop, DesktopState as S, Pool, SessionState } from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { PlacementService } from '../agents/placement';
@@ -13,52 +14,11 @@ import { DiskLeases } from './disk-leases';
 import { ForkService, type PendingFork } from './fork.service';
 import { PoolEvents } from './pool-events';
 
-export interface DesktopBrief {
-  id: string;
-  state: S;
-  poolId: string;
-  /** The owner's session: connected, disconnected, logged_off (dedicated); null before the
-   * first connection. */
-  sessionState?: SessionState | null;
-  /** When the owner's display connection last closed. */
-  disconnectedAt?: Date | null;
-  lastError?: string;
-}
+export type DesktopBrief = contract.DesktopBrief<Date>;
 
-export interface MyPool {
-  pool: {
-    id: string;
-    name: string;
-    vcpus: number;
-    memoryMib: number;
-    assignmentMode: AssignmentMode;
-    persistentHome: boolean;
-  };
-  desktop: null | {
-    id: string;
-    state: S;
-    since: Date;
-    sessionState: SessionState | null;
-    disconnectedAt: Date | null;
-  };
-}
+export type MyPool = contract.MyPool<Date>;
 
-export interface SessionView {
-  desktopId: string;
-  state: S;
-  userId: string;
-  username: string;
-  poolId: string;
-  pool: string;
-  agent: string | null;
-  since: Date | null;
-  connected: boolean;
-  sessionState: SessionState | null;
-  disconnectedAt: Date | null;
-  assignmentMode: AssignmentMode;
-  privateMib: number | null;
-  sharedMib: number | null;
-}
+export type SessionView = contract.SessionView<Date>;
 
 /** Pools a user may open: entitled directly or through a group. */
 const ENTITLED = `EXISTS (SELECT 1 FROM entitlements e

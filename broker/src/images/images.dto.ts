@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type * as contract from '@forkdesk/broker-contract';
 
-export class CreateImageDto {
+export type ImageView = contract.ImageView<Date>;
+export type VersionView = contract.VersionView<Date>;
+
+export class CreateImageDto implements contract.CreateImageRequest {
   @ApiProperty({ example: 'debian-desktop' })
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9._-]{0,47}$/, {
@@ -18,7 +22,7 @@ export class CreateImageDto {
 }
 
 /** Either the path of a manifest file on the broker's host, or the manifest itself. */
-export class ImportVersionDto {
+export class ImportVersionDto implements contract.ImportVersionRequest {
   @ApiPropertyOptional({ example: '/var/cache/forkdesk/images/tiny/manifest.json' })
   @IsOptional()
   @IsString()
@@ -29,25 +33,4 @@ export class ImportVersionDto {
   @IsOptional()
   @IsObject()
   manifest?: Record<string, unknown>;
-}
-
-export interface ImageView {
-  id: string;
-  name: string;
-  description: string;
-  createdAt: Date;
-  /** The version pools following this image fork from, if any is published. */
-  currentVersionId: string | null;
-}
-
-export interface VersionView {
-  id: string;
-  imageId: string;
-  version: number;
-  state: string;
-  recipeHash: string | null;
-  diskPath: string;
-  sizeBytes: number;
-  publishedAt: Date | null;
-  createdAt: Date;
 }

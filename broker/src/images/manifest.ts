@@ -1,22 +1,12 @@
 import { BadRequestException } from '@nestjs/common';
 import type { ImageSource } from '@forkdesk/agent-contract';
-
-/** What the image builder writes (infra/src/images: ImageManifest). */
-export interface ImageManifest {
-  name?: string;
-  hash: string;
-  kernel?: string;
-  initrd?: string;
-  disk: string;
-  append?: string;
-  [key: string]: unknown;
-}
+import type { ImportedManifest } from '@forkdesk/broker-contract';
 
 const isAbsPath = (v: unknown): v is string =>
   typeof v === 'string' && v.startsWith('/') && v.length < 4096 && !v.includes('\0');
 
 /** Checks a manifest's shape; every problem is reported as a field message (400). */
-export function parseManifest(raw: unknown): ImageManifest {
+export function parseManifest(raw: unknown): ImportedManifest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BadRequestException(['manifest must be a JSON object']);
   }
@@ -32,7 +22,7 @@ export function parseManifest(raw: unknown): ImageManifest {
   if (m.append !== undefined && typeof m.append !== 'string')
     problems.push('manifest.append must be a string');
   if (problems.length) throw new BadRequestException(problems);
-  return m as ImageManifest;
+  return m as ImportedManifest;
 }
 
 /**

@@ -10,9 +10,12 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import type { CreateEntitlementRequest, CreatePoolRequest } from '@forkdesk/broker-contract';
 import { AssignmentMode, NetworkMode, RefreshPolicy } from '@forkdesk/db';
 
-export class CreatePoolDto {
+export type { EntitlementView, PoolView } from '@forkdesk/broker-contract';
+
+export class CreatePoolDto implements CreatePoolRequest {
   @ApiProperty({ example: 'engineering' })
   @IsString()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
@@ -102,7 +105,7 @@ export class CreatePoolDto {
 
 export class UpdatePoolDto extends PartialType(CreatePoolDto) {}
 
-export class CreateEntitlementDto {
+export class CreateEntitlementDto implements CreateEntitlementRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @IsUUID()
@@ -112,31 +115,4 @@ export class CreateEntitlementDto {
   @IsOptional()
   @IsUUID()
   groupId?: string;
-}
-
-export interface PoolView {
-  id: string;
-  name: string;
-  imageId: string;
-  imageVersionId: string | null;
-  /** The version new desktops fork from now (pinned, or the image's published one). */
-  effectiveVersionId: string | null;
-  vcpus: number;
-  memoryMib: number;
-  minSpare: number;
-  maxSize: number;
-  refreshPolicy: RefreshPolicy;
-  idleTimeoutMin: number;
-  assignmentMode: AssignmentMode;
-  persistentHome: boolean;
-  networkMode: NetworkMode;
-  desktops: Record<string, number>;
-}
-
-export interface EntitlementView {
-  id: string;
-  poolId: string;
-  userId: string | null;
-  groupId: string | null;
-  name: string;
 }

@@ -33,7 +33,7 @@ export async function markLocalDown(
     )) as { id: string; state: S }[];
     const reason = { reason: purge ? 'npm run down -- --purge' : 'npm run down' };
     for (const d of rows) {
-      if ([S.Ready, S.Assigned, S.InUse].includes(d.state))
+      if (d.state === S.Ready || d.state === S.Assigned || d.state === S.InUse)
         await states.move(tx, d.id, [d.state], S.Destroying, SYSTEM, {}, reason);
       await states.move(
         tx,

@@ -64,7 +64,7 @@ export const PASSWORD = 'correct horse battery';
 export async function createUsers(
   ds: DataSource,
   names: string[],
-  role = UserRole.User,
+  role: UserRole = UserRole.User,
 ): Promise<User[]> {
   const passwordHash = await (sharedHash ??= hashPassword(PASSWORD));
   return ds

@@ -1,4 +1,5 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { TunnelGrant } from '@forkdesk/broker-contract';
 import { newTicketNonce, signTicket, type DisplayMode } from '@forkdesk/agent-contract';
 import { DesktopSession, DesktopState as S, SessionMode, SessionState } from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
@@ -12,10 +13,7 @@ import { encryptTunnelToken } from './tunnel-token';
 
 export const TUNNEL_PATH = '/tunnel';
 
-export interface TunnelGrant {
-  tunnelPath: string;
-  token: string;
-}
+export type { TunnelGrant } from '@forkdesk/broker-contract';
 
 /** Connect arguments the broker adds for itself; guacd/the gateway ignore unknown names. */
 export const SESSION_SETTING = 'forkdesk-session';

@@ -9,12 +9,16 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
+import type * as contract from '@forkdesk/broker-contract';
 import { UserRole } from '@forkdesk/db';
+
+export type UserView = contract.UserView<Date>;
+export type { GroupView } from '@forkdesk/broker-contract';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const NAME_RULE = 'must be 1-64 letters, digits or . _ @ - (starting with a letter or digit)';
 
-export class CreateUserDto {
+export class CreateUserDto implements contract.CreateUserRequest {
   @ApiProperty({ example: 'alice' })
   @IsString()
   @Matches(NAME, { message: `username ${NAME_RULE}` })
@@ -38,7 +42,7 @@ export class CreateUserDto {
   role?: UserRole;
 }
 
-export class UpdateUserDto {
+export class UpdateUserDto implements contract.UpdateUserRequest {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -63,7 +67,7 @@ export class UpdateUserDto {
   disabled?: boolean;
 }
 
-export class CreateGroupDto {
+export class CreateGroupDto implements contract.CreateGroupRequest {
   @ApiProperty({ example: 'engineering' })
   @IsString()
   @Matches(NAME, { message: `name ${NAME_RULE}` })
@@ -76,26 +80,8 @@ export class CreateGroupDto {
   description?: string;
 }
 
-export class AddMemberDto {
+export class AddMemberDto implements contract.AddMemberRequest {
   @ApiProperty()
   @IsUUID()
   userId!: string;
-}
-
-export interface UserView {
-  id: string;
-  username: string;
-  displayName: string;
-  role: UserRole;
-  disabled: boolean;
-  lockedUntil: Date | null;
-  createdAt: Date;
-  groups: { id: string; name: string }[];
-}
-
-export interface GroupView {
-  id: string;
-  name: string;
-  description: string;
-  members: { id: string; username: string }[];
 }

@@ -1,4 +1,5 @@
 // HTTP API types shared by the hypervisor agent (server) and the broker (client).
+import type { NetworkMode } from '@forkdesk/broker-contract';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -82,8 +83,8 @@ export interface CreateTemplateRequest {
   image?: ImageSource;
 }
 
-/** A desktop's network: none (slirp `restrict=on`, the default) or NAT to the outside only. */
-export type NetworkMode = 'restricted' | 'nat';
+/** A desktop's network: a pool's setting, so the broker's contract declares it. */
+export type { NetworkMode };
 
 export interface ForkRequest {
   templateId: string;

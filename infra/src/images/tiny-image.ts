@@ -4,6 +4,7 @@ import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
+import type { ImageManifest } from '@forkdesk/broker-contract';
 import pino from 'pino';
 import {
   abandonBuild,
@@ -16,17 +17,7 @@ import {
 } from './cache';
 import { CpioEntry, encodeCpio } from './cpio';
 
-export interface ImageManifest {
-  name: string;
-  hash: string;
-  kernel: string;
-  initrd: string;
-  disk: string;
-  /** Kernel command line the image needs. */
-  append: string;
-  kernelRelease: string;
-  createdAt: string;
-}
+export type { ImageManifest };
 
 export interface TinyImageOptions {
   /** Defaults to `${XDG_CACHE_HOME:-~/.cache}/forkdesk/images`. */

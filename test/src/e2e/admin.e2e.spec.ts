@@ -14,7 +14,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { request, type APIRequestContext, type Page } from 'playwright-core';
-import { buildTinyImage } from '../../../infra/src/images';
+import { buildTinyImage } from '@forkdesk/infra';
 import { ROOT, startStack, waitUntil, type Stack } from '../support/stack';
 import {
   agreement,

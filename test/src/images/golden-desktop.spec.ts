@@ -11,7 +11,7 @@ import { startTestGateway } from '../../../hypervisor-agent/src/gateway/testkit/
 import { CHROMIUM } from '../support/chromium';
 import { guacPage, openGuacPage, startGuacPageServer } from '../support/guac-page';
 import { waitUntil } from '../support/stack';
-import { labelRect, regionBytes, toPng } from '../../../infra/src/images/golden/screen';
+import { labelRect, regionBytes, toPng } from '@forkdesk/infra/testing';
 import {
   Desktop,
   forkDesktop,

@@ -8,11 +8,14 @@
 import * as path from 'path';
 import WebSocket from 'ws';
 import type { TlsMaterial } from '@forkdesk/agent-contract';
-import { HttpAgentClient } from '../../../broker/src/agents/agent-client';
-import { agentRequest } from '../../../broker/src/agents/agent-http';
-import { CertificateAuthority } from '../../../broker/src/agents/pki/certificate-authority';
-import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/ca-store';
-import { SCHEDULER_LOCK_KEY } from '../../../broker/src/scheduler/leader-lock';
+import {
+  agentRequest,
+  CertificateAuthority,
+  clientTls,
+  HttpAgentClient,
+  loadOrCreateCa,
+  SCHEDULER_LOCK_KEY,
+} from '@forkdesk/broker/testing';
 import { TestGuacClient } from '../../../hypervisor-agent/src/gateway/testkit/guac-client';
 import { screendump } from '../e2e/desktop-page';
 import { PortalApi } from '../faults/portal-api';

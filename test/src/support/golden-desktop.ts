@@ -6,16 +6,15 @@ import { join } from 'path';
 import { defaultTemplateCacheDir, loadConfig } from '../../../hypervisor-agent/src/config';
 import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
 import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
-import { buildGoldenImage } from '../../../infra/src/images/golden/build';
 import { ForkHookResult, ForkIdentity } from '../../../hypervisor-agent/src/guest/fork-hook';
-import { GoldenManifest } from '../../../infra/src/images/golden/manifest';
+import { buildGoldenImage, type GoldenManifest } from '@forkdesk/infra';
 import {
   classifyScreen,
-  Image,
-  ScreenKind,
+  type Image,
+  type ScreenKind,
   screendump,
   waitForScreen,
-} from '../../../infra/src/images/golden/screen';
+} from '@forkdesk/infra/testing';
 
 export interface GoldenLab {
   engine: ForkEngine;

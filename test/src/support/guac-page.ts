@@ -6,7 +6,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import type { Page } from 'playwright-core';
 import type { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
-import { encryptTunnelToken } from '../../../broker/src/tunnel/tunnel-token';
+import { encryptTunnelToken } from '@forkdesk/broker/testing';
 
 // guacamole-lite ships no types; its constructor is all we use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -12,11 +12,14 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createTestDatabase, hashPassword, User, UserRole, type TestDatabase } from '@forkdesk/db';
-import { freePort } from '@forkdesk/infra';
+import { buildTinyImage, freePort } from '@forkdesk/infra';
 import type { ExecResult, TlsMaterial } from '@forkdesk/agent-contract';
-import { buildTinyImage } from '../../../infra/src/images';
-import { agentRequest, type AgentHttpAnswer } from '../../../broker/src/agents/agent-http';
-import { clientTls, loadOrCreateCa } from '../../../broker/src/agents/pki/ca-store';
+import {
+  agentRequest,
+  clientTls,
+  loadOrCreateCa,
+  type AgentHttpAnswer,
+} from '@forkdesk/broker/testing';
 import { readTlsIdentity } from '../../../hypervisor-agent/src/enrollment/tls-identity';
 import { killVmsUnder } from '../../../hypervisor-agent/src/vm/process';
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import type { AgentView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { since } from '../api/status';
-import type { Agent } from '../api/types';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { StackedBars } from '../components/Charts';
@@ -12,9 +12,8 @@ import { useSubmit } from '../components/useSubmit';
 import { dateTime, mib } from './format';
 import { HOST_LEGEND, hostRows } from './overview';
 
-function AgentCard({ a }: { a: Agent }) {
-  const templates = a.templates ?? [];
-  const desktops = a.desktops ?? [];
+function AgentCard({ a }: { a: AgentView }) {
+  const { templates, desktops } = a;
   return (
     <article className="card agent" aria-labelledby={`agent-${a.id}`}>
       <div className="page-head">

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
+import type { AuditFilter } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
-import type { AuditFilter } from '../api/types';
 import { Field } from '../components/Field';
 import { Loaded } from '../components/Loaded';
 import { useLoad } from '../components/useLoad';
@@ -99,7 +99,7 @@ export function AuditPage() {
                       </td>
                       <td>{ev.ip ?? '—'}</td>
                       <td className="details">
-                        {Object.keys(ev.details ?? {}).length ? JSON.stringify(ev.details) : ''}
+                        {Object.keys(ev.details).length ? JSON.stringify(ev.details) : ''}
                       </td>
                     </tr>
                   ))}

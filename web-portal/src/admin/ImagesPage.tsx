@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import type { ImageView, VersionAction, VersionView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors } from '../api/errors';
-import type { GoldenImage, ImageVersion } from '../api/types';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { ConfirmButton } from '../components/ConfirmButton';
@@ -12,10 +12,8 @@ import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { bytes, dateTime } from './format';
 
-type VersionAction = 'publish' | 'rollback' | 'retire';
-
 /** What an admin may do with a version in each state. */
-export function versionActions(v: ImageVersion): { action: VersionAction; label: string }[] {
+export function versionActions(v: VersionView): { action: VersionAction; label: string }[] {
   switch (v.state) {
     case 'ready':
       return [
@@ -31,7 +29,7 @@ export function versionActions(v: ImageVersion): { action: VersionAction; label:
   }
 }
 
-function Versions({ image }: { image: GoldenImage }) {
+function Versions({ image }: { image: ImageView }) {
   const versions = useLoad(() => admin.versions(image.id), [image.id], 5000);
   const [manifestOf, setManifestOf] = useState<string | null>(null);
   const [path, setPath] = useState('');
@@ -120,7 +118,7 @@ function VersionRow({
   toggle,
   onAction,
 }: {
-  v: ImageVersion;
+  v: VersionView;
   open: boolean;
   toggle: () => void;
   onAction: (a: VersionAction) => Promise<void>;
@@ -159,11 +157,7 @@ function VersionRow({
         <tr className="detail-row">
           <td colSpan={6}>
             <pre className="manifest">
-              {JSON.stringify(
-                v.manifest ?? { recipeHash: v.recipeHash, diskPath: v.diskPath },
-                null,
-                2,
-              )}
+              {JSON.stringify({ recipeHash: v.recipeHash, diskPath: v.diskPath }, null, 2)}
             </pre>
           </td>
         </tr>

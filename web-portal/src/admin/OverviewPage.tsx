@@ -33,10 +33,7 @@ export function OverviewPage() {
   const [samples, setSamples] = useState(history);
   useEffect(() => {
     if (!state.data) return;
-    history = addSample(
-      history,
-      sampleOf(poolRows(state.data.pools, state.data.sessions), Date.now()),
-    );
+    history = addSample(history, sampleOf(poolRows(state.data.pools), Date.now()));
     setSamples(history);
   }, [state.data]);
 
@@ -73,7 +70,7 @@ export function OverviewPage() {
                 <div className="card">
                   <StackedBars
                     title="Desktops per pool"
-                    rows={poolRows(pools, sessions)}
+                    rows={poolRows(pools)}
                     unit=""
                     legend={POOL_LEGEND}
                   />

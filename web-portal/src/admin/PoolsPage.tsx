@@ -1,7 +1,13 @@
 import { useState, type FormEvent } from 'react';
+import type {
+  GroupView,
+  ImageView,
+  PoolSettings,
+  PoolView,
+  UserView,
+} from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors } from '../api/errors';
-import type { AdminUser, GoldenImage, Group, Pool, PoolInput } from '../api/types';
 import { Alert } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Field, SelectField } from '../components/Field';
@@ -44,20 +50,20 @@ function PoolForm({
   onDone,
   onCancel,
 }: {
-  pool?: Pool;
-  images: GoldenImage[];
+  pool?: PoolView;
+  images: ImageView[];
   onDone: () => void;
   onCancel: () => void;
 }) {
   const [v, setV] = useState<PoolValues>(
     pool ? valuesOf(pool) : { ...EMPTY_POOL, imageId: images[0]?.id ?? '' },
   );
-  const [problems, setProblems] = useState<Partial<Record<keyof PoolInput, string>>>({});
+  const [problems, setProblems] = useState<Partial<Record<keyof PoolSettings, string>>>({});
   const s = useSubmit();
   const fe = fieldErrors(s.error, POOL_FIELDS);
-  const set = (k: keyof PoolInput) => (e: { target: { value: string } }) =>
+  const set = (k: keyof PoolSettings) => (e: { target: { value: string } }) =>
     setV({ ...v, [k]: e.target.value });
-  const err = (k: keyof PoolInput): string | undefined => problems[k] ?? fe.byField[k];
+  const err = (k: keyof PoolSettings): string | undefined => problems[k] ?? fe.byField[k];
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -187,9 +193,9 @@ function Entitlements({
   users,
   groups,
 }: {
-  pool: Pool;
-  users: AdminUser[];
-  groups: Group[];
+  pool: PoolView;
+  users: UserView[];
+  groups: GroupView[];
 }) {
   const list = useLoad(() => admin.entitlements(pool.id), [pool.id]);
   const [who, setWho] = useState('');
@@ -262,7 +268,7 @@ function Entitlements({
 }
 
 type Panel =
-  { kind: 'new' } | { kind: 'edit'; pool: Pool } | { kind: 'entitle'; pool: Pool } | null;
+  { kind: 'new' } | { kind: 'edit'; pool: PoolView } | { kind: 'entitle'; pool: PoolView } | null;
 
 export function PoolsPage() {
   const data = useLoad(async () => {

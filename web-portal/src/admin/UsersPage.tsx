@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import type { GroupView, UserRole, UserView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors } from '../api/errors';
-import type { AdminUser, Group, Role } from '../api/types';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { ConfirmButton } from '../components/ConfirmButton';
@@ -37,7 +37,7 @@ function NewUser({ onDone }: { onDone: () => void }) {
         username: v.username,
         displayName: v.displayName.trim() || v.username,
         password: v.password,
-        role: v.role as Role,
+        role: v.role as UserRole,
       }),
     );
     if (ok) {
@@ -94,7 +94,7 @@ function NewUser({ onDone }: { onDone: () => void }) {
   );
 }
 
-function UserRow({ u, onChange }: { u: AdminUser; onChange: () => void }) {
+function UserRow({ u, onChange }: { u: UserView; onChange: () => void }) {
   const s = useSubmit();
   return (
     <tr>
@@ -127,10 +127,18 @@ function UserRow({ u, onChange }: { u: AdminUser; onChange: () => void }) {
   );
 }
 
-function GroupCard({ g, users, onChange }: { g: Group; users: AdminUser[]; onChange: () => void }) {
+function GroupCard({
+  g,
+  users,
+  onChange,
+}: {
+  g: GroupView;
+  users: UserView[];
+  onChange: () => void;
+}) {
   const [userId, setUserId] = useState('');
   const s = useSubmit();
-  const members = g.members ?? [];
+  const { members } = g;
   const add = async (e: FormEvent) => {
     e.preventDefault();
     if (!userId) {

@@ -1,10 +1,12 @@
-import type { Agent, LiveSession, Pool } from '../api/types';
+import type { AgentView, PoolView } from '@forkdesk/broker-contract';
 import { addSample, hostRows, poolRows, sampleOf } from './overview';
 
-const pool = (name: string, desktops?: Pool['desktops']): Pool => ({
+const pool = (name: string, desktops: PoolView['desktops'] = {}): PoolView => ({
   id: `id-${name}`,
   name,
   imageId: 'i',
+  imageVersionId: null,
+  effectiveVersionId: null,
   vcpus: 2,
   memoryMib: 2048,
   minSpare: 1,
@@ -18,19 +20,14 @@ const pool = (name: string, desktops?: Pool['desktops']): Pool => ({
 });
 
 describe('overview charts', () => {
-  it('counts desktops per pool from broker counts, else from sessions', () => {
-    const sessions = [
-      { poolId: 'id-dev' },
-      { poolId: 'id-dev' },
-      { poolId: 'id-ops' },
-    ] as LiveSession[];
-    const rows = poolRows(
-      [pool('dev'), pool('ops', { in_use: 3, assigned: 1, ready: 2, forking: 1 })],
-      sessions,
-    );
-    expect(rows[0].segments.map((s) => s.value)).toEqual([2, 0, 0]);
+  it('counts desktops per pool from the broker counts', () => {
+    const rows = poolRows([
+      pool('dev'),
+      pool('ops', { in_use: 3, assigned: 1, ready: 2, forking: 1 }),
+    ]);
+    expect(rows[0].segments.map((s) => s.value)).toEqual([0, 0, 0]);
     expect(rows[1].segments.map((s) => s.value)).toEqual([4, 2, 1]);
-    expect(sampleOf(rows, 5)).toEqual({ at: 5, inUse: 6, spare: 2 });
+    expect(sampleOf(rows, 5)).toEqual({ at: 5, inUse: 4, spare: 2 });
   });
 
   it('splits host memory (GiB) into desktops, the rest, and free', () => {
@@ -39,7 +36,7 @@ describe('overview charts', () => {
       totalMib: 24576,
       availableMib: 20000,
       desktops: [{ privateMib: 46 }, { privateMib: 54 }, { privateMib: null }],
-    } as Agent;
+    } as AgentView;
     expect(hostRows([agent])[0].segments.map((s) => s.value)).toEqual([0.1, 4.4, 19.5]);
   });
 

@@ -1,6 +1,6 @@
 /** Chart rows from the admin API answers (pure). */
+import type { AgentView, PoolView } from '@forkdesk/broker-contract';
 import type { BarRow } from '../components/charts';
-import type { Agent, LiveSession, Pool } from '../api/types';
 
 export const POOL_LEGEND = [
   { label: 'in use', tone: 'blue' },
@@ -8,19 +8,16 @@ export const POOL_LEGEND = [
   { label: 'starting', tone: 'amber' },
 ];
 
-/** Desktops per pool by state; without broker counts, the live sessions give the in-use part. */
-export function poolRows(pools: Pool[], sessions: LiveSession[]): BarRow[] {
+/** Desktops per pool by state, from the broker's counts. */
+export function poolRows(pools: PoolView[]): BarRow[] {
   return pools.map((p) => {
     const c = p.desktops;
-    const inUse = c
-      ? (c.in_use ?? 0) + (c.assigned ?? 0)
-      : sessions.filter((s) => s.poolId === p.id).length;
     return {
       label: p.name,
       segments: [
-        { label: 'in use', value: inUse, tone: 'blue' },
-        { label: 'spare', value: c?.ready ?? 0, tone: 'green' },
-        { label: 'starting', value: c?.forking ?? 0, tone: 'amber' },
+        { label: 'in use', value: (c.in_use ?? 0) + (c.assigned ?? 0), tone: 'blue' },
+        { label: 'spare', value: c.ready ?? 0, tone: 'green' },
+        { label: 'starting', value: c.forking ?? 0, tone: 'amber' },
       ],
     };
   });
@@ -35,9 +32,9 @@ export const HOST_LEGEND = [
 const gib = (v: number): number => Math.round((v / 1024) * 10) / 10;
 
 /** Memory per host in GiB: what desktops hold privately, the rest in use, and what is free. */
-export function hostRows(agents: Agent[]): BarRow[] {
+export function hostRows(agents: AgentView[]): BarRow[] {
   return agents.map((a) => {
-    const priv = (a.desktops ?? []).reduce((sum, d) => sum + (d.privateMib ?? 0), 0);
+    const priv = a.desktops.reduce((sum, d) => sum + (d.privateMib ?? 0), 0);
     const used = Math.max(0, a.totalMib - a.availableMib);
     return {
       label: a.name,

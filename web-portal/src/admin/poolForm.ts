@@ -1,9 +1,15 @@
 /** The pool form's values, checks and conversion to the API body (pure). */
-import type { AssignmentMode, NetworkMode, Pool, PoolInput, RefreshPolicy } from '../api/types';
+import type {
+  AssignmentMode,
+  NetworkMode,
+  PoolSettings,
+  PoolView,
+  RefreshPolicy,
+} from '@forkdesk/broker-contract';
 
-export type PoolValues = Record<keyof PoolInput, string>;
+export type PoolValues = Record<keyof PoolSettings, string>;
 
-export const POOL_FIELDS: (keyof PoolInput)[] = [
+export const POOL_FIELDS: (keyof PoolSettings)[] = [
   'name',
   'imageId',
   'vcpus',
@@ -31,7 +37,7 @@ export const EMPTY_POOL: PoolValues = {
   persistentHome: 'false',
 };
 
-export const valuesOf = (p: Pool): PoolValues => ({
+export const valuesOf = (p: PoolView): PoolValues => ({
   name: p.name,
   imageId: p.imageId,
   vcpus: String(p.vcpus),
@@ -41,11 +47,11 @@ export const valuesOf = (p: Pool): PoolValues => ({
   refreshPolicy: p.refreshPolicy,
   idleTimeoutMin: String(p.idleTimeoutMin),
   networkMode: p.networkMode,
-  assignmentMode: p.assignmentMode ?? 'floating',
-  persistentHome: String(p.persistentHome ?? false),
+  assignmentMode: p.assignmentMode,
+  persistentHome: String(p.persistentHome),
 });
 
-const INT_LIMITS: Partial<Record<keyof PoolInput, [number, number, string]>> = {
+const INT_LIMITS: Partial<Record<keyof PoolSettings, [number, number, string]>> = {
   vcpus: [1, 64, 'vCPUs'],
   memoryMib: [256, 262144, 'Memory'],
   minSpare: [0, 1000, 'Spare desktops'],
@@ -54,13 +60,13 @@ const INT_LIMITS: Partial<Record<keyof PoolInput, [number, number, string]>> = {
 };
 
 /** Problems a person can fix before the broker sees the form. */
-export function poolProblems(v: PoolValues): Partial<Record<keyof PoolInput, string>> {
-  const p: Partial<Record<keyof PoolInput, string>> = {};
+export function poolProblems(v: PoolValues): Partial<Record<keyof PoolSettings, string>> {
+  const p: Partial<Record<keyof PoolSettings, string>> = {};
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(v.name.trim()))
     p.name = 'Use 1–63 letters, digits or dashes, starting with a letter or digit.';
   if (!v.imageId) p.imageId = 'Choose the golden image.';
   for (const [key, [min, max, label]] of Object.entries(INT_LIMITS) as [
-    keyof PoolInput,
+    keyof PoolSettings,
     [number, number, string],
   ][]) {
     const n = Number(v[key]);
@@ -72,7 +78,7 @@ export function poolProblems(v: PoolValues): Partial<Record<keyof PoolInput, str
   return p;
 }
 
-export function toPoolInput(v: PoolValues): PoolInput {
+export function toPoolInput(v: PoolValues): PoolSettings {
   return {
     name: v.name.trim(),
     imageId: v.imageId,
@@ -89,8 +95,8 @@ export function toPoolInput(v: PoolValues): PoolInput {
 }
 
 /** Only the fields that changed, for PATCH. */
-export function changedFields(before: PoolInput, after: PoolInput): Partial<PoolInput> {
-  const out: Partial<PoolInput> = {};
+export function changedFields(before: PoolSettings, after: PoolSettings): Partial<PoolSettings> {
+  const out: Partial<PoolSettings> = {};
   for (const k of POOL_FIELDS) {
     if (before[k] !== after[k]) (out as Record<string, unknown>)[k] = after[k];
   }

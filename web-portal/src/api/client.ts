@@ -1,23 +1,33 @@
-/** One typed function per broker endpoint the portal uses (helpers/BROKER_API.md). */
-import { api } from './http';
+/** One typed function per broker endpoint the portal uses; the shapes are the broker's contract. */
 import type {
-  AdminUser,
-  Agent,
-  AuditEvent,
+  AgentView,
   AuditFilter,
-  Entitlement,
-  GoldenImage,
-  Group,
-  ImageVersion,
-  LiveSession,
-  MyDesktop,
+  AuditView,
+  AuthResponse,
+  ChangePasswordRequest,
+  CreateEntitlementRequest,
+  CreateImageRequest,
+  CreatePoolRequest,
+  CreateUserRequest,
+  DesktopBrief,
+  EnrollmentTokenView,
+  EntitlementView,
+  GroupView,
+  ImageView,
+  ImportVersionRequest,
+  LoginRequest,
   MyPool,
-  Pool,
-  PoolInput,
-  Role,
-  TunnelTicket,
-  User,
-} from './types';
+  OpenResponse,
+  PoolView,
+  SessionView,
+  TunnelGrant,
+  UpdatePoolRequest,
+  UpdateUserRequest,
+  UserView,
+  VersionAction,
+  VersionView,
+} from '@forkdesk/broker-contract';
+import { api } from './http';
 
 const id = (v: string): string => encodeURIComponent(v);
 const post = <T>(path: string, body?: unknown): Promise<T> =>
@@ -37,65 +47,69 @@ export function query(params: Record<string, string | number | undefined>): stri
 }
 
 export const auth = {
-  me: () => api<{ user: User }>('/auth/me'),
+  me: () => api<AuthResponse>('/auth/me'),
   login: (username: string, password: string) =>
-    post<{ user: User }>('/auth/login', { username, password }),
+    post<AuthResponse>('/auth/login', { username, password } satisfies LoginRequest),
   logout: () => post<void>('/auth/logout'),
   changePassword: (currentPassword: string, newPassword: string) =>
-    post<void>('/auth/password', { currentPassword, newPassword }),
+    post<void>('/auth/password', { currentPassword, newPassword } satisfies ChangePasswordRequest),
 };
 
 export const my = {
   pools: () => api<MyPool[]>('/my/pools'),
-  open: (poolId: string) => post<{ desktop: MyDesktop }>(`/my/pools/${id(poolId)}/open`),
-  desktop: (desktopId: string) => api<MyDesktop>(`/my/desktops/${id(desktopId)}`),
-  connect: (desktopId: string) => post<TunnelTicket>(`/my/desktops/${id(desktopId)}/connect`),
+  open: (poolId: string) => post<OpenResponse>(`/my/pools/${id(poolId)}/open`),
+  desktop: (desktopId: string) => api<DesktopBrief>(`/my/desktops/${id(desktopId)}`),
+  connect: (desktopId: string) => post<TunnelGrant>(`/my/desktops/${id(desktopId)}/connect`),
   logoff: (desktopId: string) => post<void>(`/my/desktops/${id(desktopId)}/logoff`),
 };
 
 export const admin = {
-  images: () => api<GoldenImage[]>('/admin/images'),
+  images: () => api<ImageView[]>('/admin/images'),
   createImage: (name: string, description: string) =>
-    post<GoldenImage>('/admin/images', { name, description }),
-  versions: (imageId: string) => api<ImageVersion[]>(`/admin/images/${id(imageId)}/versions`),
+    post<ImageView>('/admin/images', { name, description } satisfies CreateImageRequest),
+  versions: (imageId: string) => api<VersionView[]>(`/admin/images/${id(imageId)}/versions`),
   importVersion: (imageId: string, manifestPath: string) =>
-    post<ImageVersion>(`/admin/images/${id(imageId)}/versions`, { manifestPath }),
-  versionAction: (versionId: string, action: 'publish' | 'rollback' | 'retire') =>
-    post<ImageVersion>(`/admin/versions/${id(versionId)}/${action}`),
+    post<VersionView>(`/admin/images/${id(imageId)}/versions`, {
+      manifestPath,
+    } satisfies ImportVersionRequest),
+  versionAction: (versionId: string, action: VersionAction) =>
+    post<VersionView>(`/admin/versions/${id(versionId)}/${action}`),
 
-  pools: () => api<Pool[]>('/admin/pools'),
-  createPool: (input: PoolInput) => post<Pool>('/admin/pools', input),
-  updatePool: (poolId: string, input: Partial<PoolInput>) =>
-    patch<Pool>(`/admin/pools/${id(poolId)}`, input),
+  pools: () => api<PoolView[]>('/admin/pools'),
+  createPool: (input: CreatePoolRequest) => post<PoolView>('/admin/pools', input),
+  updatePool: (poolId: string, input: UpdatePoolRequest) =>
+    patch<PoolView>(`/admin/pools/${id(poolId)}`, input),
   deletePool: (poolId: string) => del(`/admin/pools/${id(poolId)}`),
-  entitlements: (poolId: string) => api<Entitlement[]>(`/admin/pools/${id(poolId)}/entitlements`),
-  entitle: (poolId: string, who: { userId: string } | { groupId: string }) =>
-    post<Entitlement>(`/admin/pools/${id(poolId)}/entitlements`, who),
+  entitlements: (poolId: string) =>
+    api<EntitlementView[]>(`/admin/pools/${id(poolId)}/entitlements`),
+  entitle: (
+    poolId: string,
+    who: CreateEntitlementRequest & ({ userId: string } | { groupId: string }),
+  ) => post<EntitlementView>(`/admin/pools/${id(poolId)}/entitlements`, who),
   unentitle: (poolId: string, entitlementId: string) =>
     del(`/admin/pools/${id(poolId)}/entitlements/${id(entitlementId)}`),
 
-  users: () => api<AdminUser[]>('/admin/users'),
-  createUser: (u: { username: string; displayName: string; password: string; role: Role }) =>
-    post<AdminUser>('/admin/users', u),
-  updateUser: (userId: string, u: Partial<{ displayName: string; role: Role; password: string }>) =>
-    patch<AdminUser>(`/admin/users/${id(userId)}`, u),
+  users: () => api<UserView[]>('/admin/users'),
+  createUser: (u: CreateUserRequest) => post<UserView>('/admin/users', u),
+  updateUser: (userId: string, u: UpdateUserRequest) =>
+    patch<UserView>(`/admin/users/${id(userId)}`, u),
   deleteUser: (userId: string) => del(`/admin/users/${id(userId)}`),
-  groups: () => api<Group[]>('/admin/groups'),
-  createGroup: (name: string) => post<Group>('/admin/groups', { name }),
+  groups: () => api<GroupView[]>('/admin/groups'),
+  createGroup: (name: string) => post<GroupView>('/admin/groups', { name }),
   addMember: (groupId: string, userId: string) =>
     post<void>(`/admin/groups/${id(groupId)}/members`, { userId }),
   removeMember: (groupId: string, userId: string) =>
     del(`/admin/groups/${id(groupId)}/members/${id(userId)}`),
 
-  sessions: () => api<LiveSession[]>('/admin/sessions'),
-  shadow: (desktopId: string) => post<TunnelTicket>(`/admin/sessions/${id(desktopId)}/shadow`),
+  sessions: () => api<SessionView[]>('/admin/sessions'),
+  shadow: (desktopId: string) => post<TunnelGrant>(`/admin/sessions/${id(desktopId)}/shadow`),
   forceLogoff: (desktopId: string) => post<void>(`/admin/sessions/${id(desktopId)}/logoff`),
 
-  agents: () => api<Agent[]>('/admin/agents'),
-  enrollmentToken: () => post<{ token: string }>('/admin/agents/enrollment-tokens'),
+  agents: () => api<AgentView[]>('/admin/agents'),
+  enrollmentToken: () => post<EnrollmentTokenView>('/admin/agents/enrollment-tokens'),
 
   audit: (f: AuditFilter) =>
-    api<AuditEvent[]>(
+    api<AuditView[]>(
       `/admin/audit${query({ action: f.action, actor: f.actor, since: f.since, until: f.until, limit: f.limit })}`,
     ),
 };

@@ -1,4 +1,5 @@
 /** The portal's one way to call the broker: JSON, session cookie, CSRF header, clear errors. */
+import type { ErrorBody } from '@forkdesk/broker-contract';
 
 export class ApiError extends Error {
   constructor(
@@ -11,11 +12,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-interface ErrorBody {
-  message?: string | string[];
-  error?: string;
 }
 
 const CSRF_COOKIE = 'forkdesk_csrf';
@@ -32,9 +28,9 @@ export function csrfToken(cookie: string): string | undefined {
 
 /** Turns a broker error answer into an ApiError a person can read. */
 export async function toApiError(res: Response): Promise<ApiError> {
-  let body: ErrorBody = {};
+  let body: Partial<ErrorBody> = {};
   try {
-    body = (await res.json()) as ErrorBody;
+    body = (await res.json()) as Partial<ErrorBody>;
   } catch {
     // not JSON: fall back to the status text
   }

@@ -1,5 +1,5 @@
 /** How broker desktop states read to an employee, and where opening one stands. */
-import type { DesktopState } from './types';
+import type { DesktopState } from '@forkdesk/broker-contract';
 
 export type EmployeeStatus = 'starting' | 'ready' | 'in use' | 'ending' | 'none';
 

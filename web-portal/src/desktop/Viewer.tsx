@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { TunnelTicket } from '../api/types';
+import type { TunnelGrant } from '@forkdesk/broker-contract';
 import { Spinner } from '../components/Spinner';
 import { browserReserved, COMBOS } from './keys';
 import { DisplaySession, type ViewerPhase } from './session';
@@ -14,7 +14,7 @@ const keyboardLock = (): KeyboardLock | undefined =>
 export interface ViewerProps {
   title: string;
   readOnly?: boolean;
-  getTicket(): Promise<TunnelTicket>;
+  getTicket(): Promise<TunnelGrant>;
   onPhase?(phase: ViewerPhase): void;
   /** Buttons of the page (log off, stop shadowing) shown in the toolbar. */
   actions?: ReactNode;

@@ -1,4 +1,6 @@
-import { Backoff, connectData, retryable, STATUS, statusMessage, tunnelUrl } from './reconnect';
+import { GuacStatus } from '@forkdesk/broker-contract';
+import Guacamole from 'guacamole-common-js';
+import { Backoff, connectData, retryable, statusMessage, tunnelUrl } from './reconnect';
 
 describe('reconnect policy', () => {
   it('backs off exponentially up to a cap and gives up after the limit', () => {
@@ -18,14 +20,21 @@ describe('reconnect policy', () => {
 
   it('retries drops but not closed sessions or vanished desktops', () => {
     expect(retryable(undefined)).toBe(true);
-    expect(retryable(STATUS.UPSTREAM_TIMEOUT)).toBe(true);
-    expect(retryable(STATUS.CLIENT_UNAUTHORIZED)).toBe(true); // a fresh ticket is fetched
-    expect(retryable(STATUS.SESSION_CLOSED)).toBe(false);
-    expect(retryable(STATUS.UPSTREAM_NOT_FOUND)).toBe(false);
+    expect(retryable(GuacStatus.UPSTREAM_TIMEOUT)).toBe(true);
+    expect(retryable(GuacStatus.CLIENT_UNAUTHORIZED)).toBe(true); // a fresh ticket is fetched
+    expect(retryable(GuacStatus.SESSION_CLOSED)).toBe(false);
+    expect(retryable(GuacStatus.UPSTREAM_NOT_FOUND)).toBe(false);
+  });
+
+  it('reads the status codes the client library reports', () => {
+    // The broker contract's codes (the gateway sends them) are guacamole-common-js's.
+    const codes: Record<string, unknown> = { ...Guacamole.Status.Code };
+    for (const [name, code] of Object.entries(GuacStatus))
+      expect([name, codes[name]]).toEqual([name, code]);
   });
 
   it('explains statuses', () => {
-    expect(statusMessage(STATUS.SESSION_CLOSED)).toBe('The desktop session was closed.');
+    expect(statusMessage(GuacStatus.SESSION_CLOSED)).toBe('The desktop session was closed.');
     expect(statusMessage(undefined)).toMatch(/dropped/);
     expect(statusMessage(0x0123)).toBe('The display gateway reported an error (0x0123).');
   });

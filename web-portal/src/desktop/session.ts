@@ -3,8 +3,8 @@
  * and reconnect. The React viewer owns one of these per mounted desktop.
  */
 import Guacamole from 'guacamole-common-js';
+import type { TunnelGrant } from '@forkdesk/broker-contract';
 import { ApiError } from '../api/http';
-import type { TunnelTicket } from '../api/types';
 import { comboEvents, MenuChord } from './keys';
 import { Backoff, connectData, retryable, statusMessage, tunnelUrl } from './reconnect';
 import { dpiFor, fitScale, requestedSize, sizeChanged, type Size } from './scale';
@@ -22,7 +22,7 @@ export interface SessionEvents {
 export interface SessionOptions {
   /** Shadowing: nothing the viewer does reaches the desktop. */
   readOnly: boolean;
-  getTicket(): Promise<TunnelTicket>;
+  getTicket(): Promise<TunnelGrant>;
 }
 
 const CONNECTED = 3;
@@ -81,7 +81,7 @@ export class DisplaySession {
   private async connect(): Promise<void> {
     if (this.closed) return;
     this.events.phase(this.backoff.attempts === 0 ? 'connecting' : 'reconnecting');
-    let ticket: TunnelTicket;
+    let ticket: TunnelGrant;
     try {
       ticket = await this.opts.getTicket();
     } catch (err) {

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
+import type { DesktopBrief } from '@forkdesk/broker-contract';
 import { my } from '../api/client';
 import { describeError } from '../api/errors';
 import { connectable, ended, OPEN_STEPS, openStep } from '../api/status';
-import type { MyDesktop } from '../api/types';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Progress } from '../components/Progress';
 import { useLoad } from '../components/useLoad';
@@ -13,7 +13,7 @@ const POLL_MS = 1000;
 
 /** Waits for the desktop to be ready (live progress), then shows it in the tab. */
 export default function DesktopPage({ id }: { id: string }) {
-  const [desktop, setDesktop] = useState<MyDesktop>();
+  const [desktop, setDesktop] = useState<DesktopBrief>();
   const [error, setError] = useState<string>();
   const [connected, setConnected] = useState(false);
   const ready = desktop !== undefined && connectable(desktop.state);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
+import type { MyPool } from '@forkdesk/broker-contract';
 import { my } from '../api/client';
 import { employeeStatus, sessionNote, since } from '../api/status';
-import type { MyPool } from '../api/types';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { ConfirmButton } from '../components/ConfirmButton';

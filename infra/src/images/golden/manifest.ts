@@ -1,37 +1,8 @@
-// The image version manifest (manifest.json beside the qcow2): what the broker stores when the
-// version is imported and what the agent needs to boot it.
-import { ImageManifest } from '../tiny-image';
+// The image version manifest (manifest.json beside the qcow2): its package list, sizes and
+// checks. Its types are the broker's contract's: the broker stores it when a version is imported.
+import type { GoldenManifest, ImageSizes, PackageVersion } from '@forkdesk/broker-contract';
 
-export interface PackageVersion {
-  name: string;
-  version: string;
-}
-
-export interface ImageSizes {
-  /** Bytes the qcow2 file takes. */
-  diskBytes: number;
-  /** The disk as the guest sees it. */
-  virtualBytes: number;
-  kernelBytes: number;
-  initrdBytes: number;
-  /** disk + kernel + initrd, MiB (the image budget counts this). */
-  totalMiB: number;
-}
-
-export interface GoldenManifest extends ImageManifest {
-  kind: 'built' | 'imported';
-  /** Guest command that exits 0 when the image may be frozen. */
-  readyCheck: string[];
-  /** Guest program run after each fork; absent on admin images that have none. */
-  forkHook?: string;
-  /** Guest program run as `<hook> WIDTH HEIGHT` to resize the desktop. */
-  resizeHook?: string;
-  sizes: ImageSizes;
-  buildSeconds: number;
-  packages: PackageVersion[];
-  /** Where a built image's packages came from. */
-  source?: { suite: string; variant: string; mirror: string };
-}
+export type { GoldenManifest, ImageSizes, PackageVersion };
 
 /** Parses `dpkg-query -W -f '${Package}\t${Version}\n'` output, sorted by name. */
 export function parsePackageList(tsv: string): PackageVersion[] {
