@@ -42,7 +42,12 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, log),
         TypeOrmModule.forRoot({
-          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }),
+          // A hung database must not hold a request longer than the API's 503 deadline.
+          ...dataSourceOptions({
+            url: config.databaseUrl,
+            poolSize: config.dbPoolSize,
+            connectTimeoutMs: 3_000,
+          }),
           // Schema changes go through migrations (infra: `db migrate`), never synchronize.
           synchronize: false,
           migrationsRun: false,

@@ -5,10 +5,12 @@ import { writeFileSync } from 'fs';
 import { AppModule } from './app.module';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { loadBrokerConfig } from './config';
+import { markLocalDown } from './setup/local-down';
 import { setUpLocal } from './setup/local-setup';
 
 const USAGE = `usage: forkdesk-broker setup-local --manifest <path> [--pool <name>] [--memory-mib N]
-         [--min-spare N] [--max N] [--enroll-agent <name> --token-file <path>]`;
+         [--min-spare N] [--max N] [--enroll-agent <name> --token-file <path>]
+       forkdesk-broker local-down --agent-id <id> [--purge yes]`;
 
 function flags(argv: string[]): Map<string, string> {
   const m = new Map<string, string>();
@@ -27,13 +29,14 @@ const positive = (f: Map<string, string>, key: string, def: number): number => {
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd !== 'setup-local') {
+  if (cmd !== 'setup-local' && cmd !== 'local-down') {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const f = flags(rest);
   const manifestPath = f.get('manifest');
-  if (!manifestPath || (f.has('enroll-agent') && !f.has('token-file'))) throw new Error(USAGE);
+  if (cmd === 'local-down' ? !f.get('agent-id') : !manifestPath) throw new Error(USAGE);
+  if (f.has('enroll-agent') && !f.has('token-file')) throw new Error(USAGE);
   // The scheduler stays off: this process only writes the set-up and exits.
   const config = loadBrokerConfig({ ...process.env, FORKDESK_SCHEDULER: 'false' });
   const log = createLogger(config.logLevel);
@@ -41,8 +44,17 @@ async function main(argv: string[]): Promise<number> {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });
   try {
+    if (cmd === 'local-down') {
+      const purge = f.get('purge') === 'yes';
+      const r = await markLocalDown(app, f.get('agent-id') as string, purge);
+      process.stderr.write(
+        `forkdesk: the broker's database: ${r.desktops} desktop(s) marked destroyed` +
+          `${purge ? `, ${r.templates} template(s) deleted` : ''}, the agent drained until its next start\n`,
+      );
+      return 0;
+    }
     const r = await setUpLocal(app, {
-      manifestPath,
+      manifestPath: manifestPath as string,
       imageName: f.get('image') ?? 'Debian desktop',
       poolName: f.get('pool') ?? 'Standard desktop',
       groupName: f.get('group') ?? 'Employees',

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { csrfMiddleware } from './auth/csrf.middleware';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { databaseDeadline, DatabaseWatch } from './health/database-watch';
 import { PinoNestLogger } from './common/logger';
 import { createValidationPipe } from './common/validation';
 import type { BrokerConfig } from './config';
@@ -49,6 +50,7 @@ export async function configureApp(
     express.set('trust proxy', process.env.FORKDESK_TRUST_PROXY);
   app.use(cookieParser());
   app.use(observe(app.get(BrokerMetrics)));
+  app.use(databaseDeadline(app.get(DatabaseWatch), SERVER_PATHS));
   app.use(csrfMiddleware(config.auth.secureCookies));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter(log.child({ component: 'http' })));

@@ -9,6 +9,11 @@ export interface DataSourceConfig {
   url: string;
   /** Pool size per process. */
   poolSize?: number;
+  /**
+   * How long getting a connection may take (pool wait + connect), in ms: a database whose
+   * packets are dropped would otherwise keep a caller waiting for minutes. Default 10 s.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** The one way every part reaches PostgreSQL; schema changes go through migrations only. */
@@ -24,7 +29,10 @@ export function dataSourceOptions(config: DataSourceConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: config.poolSize ?? 10 },
+    extra: {
+      max: config.poolSize ?? 10,
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
+    },
   };
 }
 

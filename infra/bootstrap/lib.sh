@@ -3,7 +3,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-STATE="$ROOT/.forkdesk"
+# FORKDESK_STATE_DIR: another state dir for this checkout (the restart test runs a second
+# Forkdesk beside the suite's own this way).
+STATE="${FORKDESK_STATE_DIR:-$ROOT/.forkdesk}"
 LOGS="$STATE/logs"
 mkdir -p "$LOGS"
 cd "$ROOT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run up`: install what is missing, start PostgreSQL, the broker and a local agent, print
 # where to log in. Runs in the foreground; Ctrl-C stops the services and keeps the desktops
-# (the next start re-adopts them; `npm run down -- --purge` destroys them).
+# (the next start re-adopts them); `npm run down` stops the desktops too, `-- --purge` also
+# removes the templates.
 source "$(dirname "$0")/lib.sh"
 
 exec 9>"$STATE/up.lock"
@@ -11,6 +12,8 @@ fi
 echo $$ >"$STATE/up.pid"
 
 setup
+# Desktops of deleted checkouts run on for good unless someone says so.
+infra_cli orphans list
 infra_cli pg start
 export DATABASE_URL="${DATABASE_URL:-$(infra_cli pg url)}"
 infra_cli db migrate
@@ -73,7 +76,8 @@ Forkdesk is up: open $broker_url
   sign in as admin (its password was printed at the first start, above in that run)
   pool "Standard desktop" (image: $IMAGE) fills to 2 spare desktops; the first template boots once
   PostgreSQL 127.0.0.1:$(node -p "require('$STATE/pg.json').port"), logs in .forkdesk/logs/
-  Ctrl-C stops the services; npm run down -- --purge also destroys the desktops
+  Ctrl-C stops the services and keeps the desktops (re-adopted at the next start);
+  npm run down stops the desktops too; npm run down -- --purge also removes the templates
 MSG
 wait -n "${pids[@]}" || true
 say "a service stopped (see .forkdesk/logs/); shutting down the rest"

@@ -2,12 +2,15 @@
 // The bootstrap's TypeScript half: private PostgreSQL, migrations, seed. Called by infra/bootstrap/*.sh.
 import { createDataSource, seedFirstAdmin } from '@forkdesk/db';
 import { randomBytes } from 'crypto';
+import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { buildGoldenImage } from './images/golden/build';
 import { MANIFEST_FILE } from './images/cache';
 import { buildTinyImage } from './images/tiny-image';
 import { PrivateCluster } from './pg/private-cluster';
 import { freePort } from './util/ports';
+import { leftovers, reap, sample, saveSeen, topDirs, type Seen } from './util/leftovers';
+import { findOrphans, markCheckout, removeOrphan } from './util/orphans';
 import { serviceBaseDir } from './util/paths';
 
 const say = (line: string): void => {
@@ -23,7 +26,11 @@ const USAGE = `usage: forkdesk-infra <command>
   db seed                             create the first admin once and print its password
   image build golden|tiny             build (or reuse from the cache) an image, print its manifest path
   port <preferred>                    print the preferred port when free, else the next free one
-  service-dir                         print where service-owned files of this checkout live`;
+  service-dir                         print where service-owned files of this checkout live
+  orphans list | orphans remove       desktops and services of checkouts that no longer exist
+  leftovers watch <file> <pid> <run>  record what the processes of a test run hold, until SIGTERM
+  leftovers check <file> [--reap]     name each of those still there (exit 1 if any); --reap
+                                      also stops and removes them`;
 
 /** Runs `fn` on DATABASE_URL, or on the private cluster (started when needed). */
 async function withDatabase<T>(
@@ -40,6 +47,32 @@ async function withDatabase<T>(
   }
 }
 
+/** Samples the run's processes every second into `file` until SIGTERM. */
+async function watchLeftovers(file: string, rootPid: string, runId: string): Promise<number> {
+  const seen: Seen = {
+    rootPid: Number(rootPid),
+    runId,
+    startedAt: Date.now(),
+    processes: {},
+    namespaces: {},
+    dirs: [],
+    before: topDirs(),
+  };
+  // This checkout's own PostgreSQL and Nx's daemon outlive a test run by design.
+  const own = `${serviceBaseDir()}/pg`;
+  const ignore = (cmd: string): boolean => cmd.includes(own) || /nx\/src\/daemon/.test(cmd);
+  let stop = false;
+  process.on('SIGTERM', () => {
+    stop = true;
+  });
+  while (!stop) {
+    sample(seen, ignore);
+    saveSeen(file, seen);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [group, cmd, arg] = argv;
   if (group === 'port' && Number.isInteger(Number(cmd))) {
@@ -47,8 +80,35 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'service-dir') {
+    markCheckout(serviceBaseDir());
     process.stdout.write(`${serviceBaseDir()}\n`);
     return 0;
+  }
+  if (group === 'orphans' && (cmd === 'list' || cmd === 'remove')) {
+    const orphans = findOrphans();
+    for (const o of orphans) {
+      say(
+        `${cmd === 'remove' ? 'removing' : 'found'} ${o.serviceDir}: its checkout ${o.checkout} no longer exists (${o.pids.length} process(es) still running: ${o.pids.join(' ') || 'none'})`,
+      );
+      if (cmd === 'remove') await removeOrphan(o);
+    }
+    if (cmd === 'list' && orphans.length > 0)
+      say('npm run down -- --all-orphans stops and removes them');
+    return 0;
+  }
+  if (group === 'leftovers' && cmd === 'watch') return watchLeftovers(arg, argv[3], argv[4]);
+  if (group === 'leftovers' && cmd === 'check') {
+    const seen = JSON.parse(readFileSync(arg, 'utf8')) as Seen;
+    const found = leftovers(seen);
+    for (const l of found) say(`left behind by the tests: ${l}`);
+    // So that a later run on this machine is not slowed by them; the run still fails.
+    if (argv[3] === '--reap') for (const l of await reap(seen)) say(`removed ${l}`);
+    say(
+      found.length
+        ? `${found.length} leftover(s) of this test run (see above): each test must stop and remove what it starts`
+        : 'no leftovers: the tests stopped and removed every VM, namespace, directory and server they started',
+    );
+    return found.length ? 1 : 0;
   }
   const cluster = new PrivateCluster(say);
   switch (`${group} ${cmd}`) {

@@ -5,3 +5,4 @@ export * from './util/run';
 export * from './util/service-user';
 export * from './images';
 export * from './images/golden';
+export * from './util/leftovers';

@@ -14,6 +14,9 @@ export interface AgentView<T extends Time = string> {
   availableMib: number;
   reserveMib: number;
   lastHeartbeatAt: T | null;
+  /** Why it is draining, lost or refused (a sentence for admins); null when healthy. */
+  problem: string | null;
+  problemAt: T | null;
   templates: {
     id: string;
     imageVersionId: string;

@@ -1,8 +1,10 @@
 import {
   BadRequestException,
   ConflictException,
+  HttpException,
   Inject,
   Injectable,
+  InternalServerErrorException,
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -19,15 +21,15 @@ import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type Actor, SYSTEM } from '../common/actor';
-import { isUniqueViolation } from '../common/errors';
+import { isDatabaseUnavailable, isUniqueViolation } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
 import { DiskLeases } from '../desktops/disk-leases';
-import { parseAgentImageKey } from '../images/manifest';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
 import { PkiService } from './pki/pki.service';
+import { syncTemplates } from './template-sync';
 
 /** How far an agent's clock may be behind ours when it dates a heartbeat. */
 const HEARTBEAT_SKEW_MS = 5_000;
@@ -159,8 +161,45 @@ export class AgentsService {
     return agent;
   }
 
-  /** What the agent really runs becomes the truth: capacity, templates, desktops. */
+  /**
+   * What the agent really runs becomes the truth: capacity, templates, desktops. A heartbeat
+   * the broker cannot take is logged with its cause, put on the agent's card and audited (once
+   * per distinct cause), and the agent hears the reason.
+   */
   async heartbeat(agent: Agent, hb: Heartbeat): Promise<HeartbeatReply> {
+    try {
+      return await this.acceptHeartbeat(agent, hb);
+    } catch (err) {
+      if (err instanceof HttpException || isDatabaseUnavailable(err)) throw err;
+      const cause = err instanceof Error ? err.message : String(err);
+      this.log.error({ err, agent: agent.name }, 'heartbeat handling failed');
+      const problem = `Its heartbeat was refused: ${cause.replace(/[.\s]+$/, '')}.`;
+      await this.noteProblem(agent, 'agent.heartbeat_refused', problem).catch((e: unknown) =>
+        this.log.error({ err: e, agent: agent.name }, 'could not record a refused heartbeat'),
+      );
+      throw new InternalServerErrorException(problem);
+    }
+  }
+
+  /** Shows `problem` on the agent's card, audited when it differs from the one shown. */
+  private async noteProblem(agent: Agent, action: string, problem: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE agents SET problem = $2, problem_at = now()
+          WHERE id = $1 AND problem IS DISTINCT FROM $2 RETURNING id`,
+        [agent.id, problem],
+      )) as [unknown[], number];
+      if (rows.length === 0) return;
+      await this.audit.record(tx, agentActor(agent), {
+        action,
+        targetType: 'agent',
+        targetId: agent.id,
+        details: { name: agent.name, reason: problem },
+      });
+    });
+  }
+
+  private async acceptHeartbeat(agent: Agent, hb: Heartbeat): Promise<HeartbeatReply> {
     const actor = agentActor(agent);
     const { orphans, lost, leases } = await this.ds.transaction(async (tx) => {
       const before = await tx.findOneOrFail(Agent, {
@@ -172,6 +211,8 @@ export class AgentsService {
         { id: agent.id },
         {
           state: AgentState.Active,
+          problem: null,
+          problemAt: null,
           accel: hb.capacity.accel,
           totalMib: Math.round(hb.capacity.totalMiB),
           availableMib: Math.round(hb.capacity.availableMiB),
@@ -179,66 +220,25 @@ export class AgentsService {
           lastHeartbeatAt: new Date(),
         },
       );
-      if (before.state !== AgentState.Active) {
+      if (before.state !== AgentState.Active || before.problem) {
         await this.audit.record(tx, actor, {
           action: 'agent.active',
           targetType: 'agent',
           targetId: agent.id,
-          details: { from: before.state },
+          details: { from: before.state, problem: before.problem },
         });
       }
-      await this.syncTemplates(tx, agent.id, hb);
+      await syncTemplates(tx, agent.id, hb.templates);
       const synced = await this.syncDesktops(tx, agent.id, hb, actor);
       const running = hb.vms.filter((v) => v.state !== 'dead').map((v) => v.id);
       return { ...synced, leases: await this.leases.renew(tx, agent.id, running) };
     });
-    for (const vmId of orphans) void this.destroyOrphan(agent, vmId);
+    for (const vmId of orphans) void this.destroyOrphan(agent, vmId, 'agent.orphan_destroyed');
+    // A VM whose process died (its desktop is lost now) still has its directory, delta disk and
+    // network on the host: removed here, not only at the agent's next start or a purge.
+    for (const v of hb.vms.filter((vm) => vm.state === 'dead'))
+      void this.destroyOrphan(agent, v.id, 'agent.dead_vm_removed');
     return { orphans: orphans.length, lost, leases };
-  }
-
-  private async syncTemplates(tx: EntityManager, agentId: string, hb: Heartbeat): Promise<void> {
-    const seen: string[] = [];
-    for (const t of hb.templates) {
-      const versionId = parseAgentImageKey(t.imageVersion);
-      if (!versionId) continue; // not one of ours (made by hand on the agent)
-      const v = (await tx.query(`SELECT id FROM image_versions WHERE id = $1`, [versionId])) as {
-        id: string;
-      }[];
-      if (!v[0]) continue;
-      seen.push(t.id);
-      const state = t.state === 'ready' ? 'ready' : t.state === 'failed' ? 'failed' : 'building';
-      const params = [
-        agentId,
-        t.id,
-        v[0].id,
-        t.shape.vcpus,
-        t.shape.memoryMiB,
-        t.accel,
-        state,
-        t.deviceStateBytes,
-        Math.round(t.buildMs),
-      ];
-      // The row the broker made when it asked for the build, or the agent's own report.
-      const updated = (await tx.query(
-        `UPDATE templates SET agent_template_id = $2, state = $7, device_state_bytes = $8, build_ms = $9
-          WHERE agent_id = $1 AND image_version_id = $3 AND vcpus = $4 AND memory_mib = $5
-            AND accel = $6 AND state <> 'deleted'`,
-        params,
-      )) as [unknown, number];
-      if (updated[1] === 0) {
-        await tx.query(
-          `INSERT INTO templates (agent_id, agent_template_id, image_version_id, vcpus, memory_mib, accel, state, device_state_bytes, build_ms)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-          params,
-        );
-      }
-    }
-    // Templates the agent no longer has (and that are not still being asked for).
-    await tx.query(
-      `UPDATE templates SET state = 'deleted'
-        WHERE agent_id = $1 AND state IN ('ready', 'failed') AND NOT (agent_template_id = ANY($2))`,
-      [agentId, seen],
-    );
   }
 
   private async syncDesktops(
@@ -296,19 +296,19 @@ export class AgentsService {
     return { orphans, lost };
   }
 
-  private async destroyOrphan(agent: Agent, vmId: string): Promise<void> {
+  private async destroyOrphan(agent: Agent, vmId: string, action: string): Promise<void> {
     try {
       await this.client.destroy({ apiUrl: agent.apiUrl!, apiToken: agent.apiToken! }, vmId);
       await this.ds.transaction((tx) =>
         this.audit.record(tx, agentActor(agent), {
-          action: 'agent.orphan_destroyed',
+          action,
           targetType: 'agent',
           targetId: agent.id,
           details: { vmId },
         }),
       );
     } catch (err) {
-      this.log.warn({ err, agent: agent.name, vmId }, 'could not destroy an orphan VM');
+      this.log.warn({ err, agent: agent.name, vmId, action }, 'could not remove a VM on its agent');
     }
   }
 
@@ -317,9 +317,14 @@ export class AgentsService {
     const { heartbeatTimeoutS, lostAfterS } = this.config.agents;
     await this.ds.transaction(async (tx) => {
       const drained = (await tx.query(
-        `UPDATE agents SET state = 'draining' WHERE state = 'active'
-            AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
-        [heartbeatTimeoutS],
+        `UPDATE agents SET state = 'draining', problem_at = now(),
+                problem = COALESCE(problem || ' ', '') || $2
+          WHERE state = 'active' AND last_heartbeat_at < now() - make_interval(secs => $1)
+          RETURNING id, name`,
+        [
+          heartbeatTimeoutS,
+          `No heartbeat for ${heartbeatTimeoutS} s: no new desktops go to it until it reports again (is its agent running and able to reach the broker?).`,
+        ],
       )) as [{ id: string; name: string }[], number];
       for (const a of drained[0]) {
         await this.audit.record(tx, SYSTEM, {
@@ -330,9 +335,13 @@ export class AgentsService {
         });
       }
       const lost = (await tx.query(
-        `UPDATE agents SET state = 'lost' WHERE state IN ('active', 'draining')
+        `UPDATE agents SET state = 'lost', problem_at = now(), problem = $2
+          WHERE state IN ('active', 'draining')
             AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
-        [lostAfterS],
+        [
+          lostAfterS,
+          `No heartbeat for ${lostAfterS} s: its desktops were marked lost; start its agent again to bring it back.`,
+        ],
       )) as [{ id: string; name: string }[], number];
       for (const a of lost[0]) {
         await this.audit.record(tx, SYSTEM, {
@@ -375,6 +384,8 @@ export class AgentsService {
         availableMib: a.availableMib,
         reserveMib: a.reserveMib,
         lastHeartbeatAt: a.lastHeartbeatAt,
+        problem: a.problem,
+        problemAt: a.problemAt,
         templates: (await this.ds.query(
           `SELECT id, image_version_id AS "imageVersionId", vcpus, memory_mib AS "memoryMib", state
              FROM templates WHERE agent_id = $1 AND state <> 'deleted' ORDER BY created_at`,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AGENT_CLIENT, type AgentClient } from '../agents/agent-client';
 import { PlacementService } from '../agents/placement';
+import { freeTemplateRef } from '../agents/template-sync';
 import { SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
@@ -181,18 +182,21 @@ export class PoolReconciler implements BeforeApplicationShutdown {
     }[];
     try {
       const t = await this.agents.ensureTemplate({ apiUrl: a.api_url, apiToken: a.api_token }, req);
-      await this.ds.query(
-        `UPDATE templates SET agent_template_id = $2, state = $3, accel = $4, device_state_bytes = $5, build_ms = $6
-          WHERE id = $1`,
-        [
-          rowId,
-          t.id,
-          t.state === 'ready' ? 'ready' : t.state,
-          t.accel,
-          t.deviceStateBytes,
-          Math.round(t.buildMs),
-        ],
-      );
+      await this.ds.transaction(async (tx) => {
+        await freeTemplateRef(tx, agentId, t.id, { rowId });
+        await tx.query(
+          `UPDATE templates SET agent_template_id = $2, state = $3, accel = $4, device_state_bytes = $5, build_ms = $6
+            WHERE id = $1`,
+          [
+            rowId,
+            t.id,
+            t.state === 'ready' ? 'ready' : t.state,
+            t.accel,
+            t.deviceStateBytes,
+            Math.round(t.buildMs),
+          ],
+        );
+      });
       this.log.info(
         { agent: a.name, imageVersion: req.imageVersion, template: t.id, state: t.state },
         'template built',

@@ -55,6 +55,13 @@ export class Agent {
   @Column({ type: 'timestamptz', nullable: true })
   lastHeartbeatAt!: Date | null;
 
+  /** Why the agent is draining, lost or refused (a sentence for admins); null when healthy. */
+  @Column({ type: 'text', nullable: true })
+  problem!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  problemAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 }

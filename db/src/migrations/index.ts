@@ -2,10 +2,12 @@ import { MigrationInterface } from 'typeorm';
 import { InitialSchema1764072000000 } from './1764072000000-initial-schema';
 import { BrokerSessions1764500000000 } from './1764500000000-broker-sessions';
 import { AssignmentModesDiskLeases1765000000000 } from './1765000000000-assignment-modes-disk-leases';
+import { AgentProblems1765300000000 } from './1765300000000-agent-problems';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1764072000000,
   BrokerSessions1764500000000,
   AssignmentModesDiskLeases1765000000000,
+  AgentProblems1765300000000,
 ];

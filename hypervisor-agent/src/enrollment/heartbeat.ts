@@ -45,6 +45,16 @@ export function parseReply(text: string): HeartbeatReply {
   return { orphans: Number(r.orphans) || 0, lost: Number(r.lost) || 0, leases };
 }
 
+/** The broker's reason for refusing a heartbeat (its `message`), or the raw body. */
+export function parseRefusal(text: string): string {
+  try {
+    const m = (JSON.parse(text) as { message?: unknown }).message;
+    return Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : text;
+  } catch {
+    return text.slice(0, 500);
+  }
+}
+
 /** Posts a heartbeat every `intervalMs`; a failed post is logged and retried next tick. */
 export class HeartbeatSender {
   private timer?: NodeJS.Timeout;
@@ -83,7 +93,8 @@ export class HeartbeatSender {
         signal: AbortSignal.timeout(Math.min(this.intervalMs, 10_000)),
       });
       if (!res.ok) {
-        this.log.warn({ status: res.status }, 'broker refused heartbeat');
+        const reason = parseRefusal(await res.text().catch(() => ''));
+        this.log.error({ status: res.status, reason }, 'broker refused heartbeat');
         return false;
       }
       this.onReply?.(parseReply(await res.text()));

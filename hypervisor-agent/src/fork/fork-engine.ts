@@ -38,6 +38,7 @@ import {
 import { freezeToFile, waitMigration } from '../templates/freeze';
 import { ImageSource, ImageStore, ImageVersion } from '../templates/images';
 import { TemplateRecord, templateKey, validateTemplate } from '../templates/template';
+import { missingTemplateFiles } from '../templates/template-files';
 import { NatNetworks } from '../network/nat-network';
 import { SystemNetCommands } from '../network/commands';
 import { restoreFromCache, storeInCache, templateCacheKey } from '../templates/template-cache';
@@ -144,8 +145,11 @@ export class ForkEngine implements EnginePort {
     return join(this.cfg.dataDir, 'templates');
   }
 
-  /** Opens the data dir, re-adopts every living VM and cleans up what is dead. */
-  static async open(cfg: EngineConfig): Promise<ForkEngine> {
+  /**
+   * Opens the data dir, re-adopts every living VM and cleans up what is dead. `warm: false`
+   * (for `npm run down`) starts no warm children: they would only be killed again.
+   */
+  static async open(cfg: EngineConfig, opts: { warm?: boolean } = {}): Promise<ForkEngine> {
     for (const d of [
       cfg.dataDir,
       join(cfg.dataDir, 'vms'),
@@ -180,7 +184,8 @@ export class ForkEngine implements EnginePort {
     // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
     if ([...engine.vms.values()].some((v) => v.network)) await engine.nat.ensureHost();
     // Warm pools start now, not at the first fork after a restart.
-    for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
+    if (opts.warm !== false)
+      for (const t of engine.templates.values()) if (t.record) engine.poolFor(t.record).refill();
     return engine;
   }
 
@@ -249,7 +254,26 @@ export class ForkEngine implements EnginePort {
   }
 
   listTemplates(): TemplateInfo[] {
+    this.dropTemplatesWithoutFiles();
     return [...this.templates.values()].map((t) => this.templateInfo(t));
+  }
+
+  /** Forgets ready templates whose frozen files are gone; their next ensureTemplate rebuilds. */
+  private dropTemplatesWithoutFiles(): void {
+    for (const t of [...this.templates.values()]) {
+      const missing = t.record ? missingTemplateFiles(t.record) : [];
+      if (missing.length === 0) continue;
+      logger.error(
+        { template: t.id, missing },
+        'template files are gone: the template is dropped and is rebuilt when asked for again',
+      );
+      const pool = this.pools.get(t.id);
+      this.pools.delete(t.id);
+      void pool?.close();
+      if (t.record) rmSync(t.record.ramFile, { force: true });
+      rmSync(join(this.templatesDir, t.id), { recursive: true, force: true });
+      this.templates.delete(t.id);
+    }
   }
 
   getTemplate(id: string): TemplateInfo | undefined {

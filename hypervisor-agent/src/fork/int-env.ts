@@ -3,6 +3,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'fs';
 import { EngineConfig, loadConfig } from '../config';
 import { buildTinyImage } from '../templates/tiny-image';
+import { killVmsUnder } from '../vm/process';
 import { ForkEngine } from './fork-engine';
 
 export interface IntEnv {
@@ -36,9 +37,14 @@ export async function openIntEnv(name: string, overrides: NodeJS.ProcessEnv = {}
     imageVersion: tiny.version,
     engine,
     cleanup: async () => {
-      await engine.destroyAll();
-      rmSync(cfg.dataDir, { recursive: true, force: true });
-      rmSync(cfg.shmDir, { recursive: true, force: true });
+      try {
+        await engine.destroyAll();
+      } finally {
+        // A VM the engine lost track of (a build cut short by a timeout, a failed test).
+        for (const dir of [cfg.dataDir, cfg.shmDir]) await killVmsUnder(dir);
+        rmSync(cfg.dataDir, { recursive: true, force: true });
+        rmSync(cfg.shmDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 // Starting, watching and ending QEMU processes. Each runs in its own session (detached), with
 // stdout/stderr in a file, so it outlives the agent and can be re-adopted by pid.
 import { spawn } from 'child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'fs';
 
 export interface Launched {
   pid: number;
@@ -60,6 +60,27 @@ export async function killVm(pid: number, id: string, timeoutMs = 5000): Promise
   // callers see the pid gone.
   const reapBy = Date.now() + 1000;
   while (existsSync(`/proc/${pid}`) && Date.now() < reapBy) await sleep(5);
+}
+
+/**
+ * The last resort of a teardown: every QEMU whose command line names `dir` (a data or shm dir)
+ * gets SIGKILL, waited for up to `timeoutMs`. The ids of the VMs it found.
+ */
+export async function killVmsUnder(dir: string, timeoutMs = 5000): Promise<string[]> {
+  const found: { pid: number; id: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      const tag = argv.find((a) => /,process=fd-/.test(a));
+      if (tag && argv.some((a) => a.includes(`${dir}/`)))
+        found.push({ pid: Number(name), id: tag.slice(0, tag.indexOf(',')) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  await Promise.all(found.map((v) => killVm(v.pid, v.id, timeoutMs)));
+  return found.map((v) => v.id);
 }
 
 /** Waits until the process is gone (e.g. after QMP `quit` or a finished outgoing migration). */

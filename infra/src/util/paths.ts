@@ -5,8 +5,9 @@ import * as path from 'path';
 /** The repository root: infra/ sits right under it, both in src/ and in dist/. */
 export const repoRoot = (): string => path.resolve(__dirname, '..', '..', '..');
 
-/** Run-time state of this checkout (git-ignored). */
-export const stateDir = (): string => path.join(repoRoot(), '.forkdesk');
+/** Run-time state of this checkout (git-ignored); FORKDESK_STATE_DIR runs a second one beside it. */
+export const stateDir = (): string =>
+  process.env.FORKDESK_STATE_DIR ?? path.join(repoRoot(), '.forkdesk');
 
 /**
  * Files the unprivileged service user must reach live under /var/lib/forkdesk/<key>, since a

@@ -4,9 +4,9 @@
  * employee routes, 403 on the admin ones); an admin can shadow it (the read-only token really
  * streams through /tunnel) and log it off (the agent's VM is gone).
  */
-import WebSocket from 'ws';
 import { PortalApi } from '../faults/portal-api';
 import { startStack, waitUntil, type Stack } from '../support/stack';
+import { tunnelStreams } from '../support/tunnel';
 import { createEmployees } from './employees';
 
 jest.setTimeout(180_000);
@@ -21,31 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** Opens the portal's tunnel with `token`; resolves once the display streams (a `sync`). */
-function tunnelStreams(token: string, timeoutMs = 30_000): Promise<void> {
-  const url = `${stack.baseUrl.replace(/^http/, 'ws')}/tunnel?token=${encodeURIComponent(token)}&width=1024&height=768&dpi=96`;
-  const ws = new WebSocket(url, 'guacamole');
-  let seen = '';
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no sync within ${timeoutMs} ms: ${seen.slice(0, 300)}`)),
-      timeoutMs,
-    );
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      ws.close();
-      if (err) reject(err);
-      else resolve();
-    };
-    ws.on('message', (m: WebSocket.RawData) => {
-      seen += m.toString();
-      if (/(^|;)5\.error,/.test(seen)) done(new Error(`tunnel error: ${seen.slice(0, 300)}`));
-      else if (/(^|;)4\.sync,/.test(seen)) done();
-    });
-    ws.on('error', (err) => done(err));
-  });
-}
 
 it("keeps a desktop its owner's: others get 404/403, an admin shadows and logs it off", async () => {
   const [other] = await createEmployees(stack, 1, 'other');
@@ -96,7 +71,7 @@ it("keeps a desktop its owner's: others get 404/403, an admin shadows and logs i
   );
   expect(shadow.status).toBe(200);
   expect(shadow.body.tunnelPath).toBe('/tunnel');
-  await tunnelStreams(shadow.body.token);
+  await tunnelStreams(stack.baseUrl, shadow.body.token);
   const [vm] = await stack.query<{ vm_id: string }>(`SELECT vm_id FROM desktops WHERE id = $1`, [
     id,
   ]);

@@ -21,6 +21,7 @@ import {
   type AgentHttpAnswer,
 } from '@forkdesk/broker/testing';
 import { readTlsIdentity } from '../../../hypervisor-agent/src/enrollment/tls-identity';
+import { killVmsUnder } from '../../../hypervisor-agent/src/vm/process';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BROKER_DIST = path.join(ROOT, 'broker', 'dist');
@@ -300,6 +301,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     try {
       await runNode(path.join(AGENT_DIST, 'purge.js'), [], agentEnv, 60_000);
     } finally {
+      // Whatever the purge could not reach (it failed, or a VM lost its record).
+      for (const dir of [dataDir, shmDir]) await killVmsUnder(dir);
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(shmDir, { recursive: true, force: true });
       await db?.drop().catch(() => undefined);

@@ -27,6 +27,9 @@ function AgentCard({ a }: { a: AgentView }) {
           {a.accel ? ` · ${a.accel}` : ''}
         </span>
       </div>
+      {a.problem && (
+        <Alert error={`${a.problem}${a.problemAt ? ` (since ${dateTime(a.problemAt)})` : ''}`} />
+      )}
       <dl className="facts">
         <div>
           <dt>Memory</dt>

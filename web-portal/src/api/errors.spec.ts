@@ -5,16 +5,24 @@ describe('error messages', () => {
   it('says what to do for each broker status', () => {
     expect(describeError(new ApiError(401, 'Unauthorized'))).toMatch(/sign in again/);
     expect(describeError(new ApiError(401, 'wrong username or password'))).toBe(
-      'wrong username or password',
+      'Wrong username or password.',
     );
     expect(describeError(new ApiError(429, 'locked', [], 30))).toBe(
       'Too many attempts. Try again in 30 s.',
     );
     expect(describeError(new ApiError(503, 'pool is at its maximum', [], 5))).toBe(
-      'pool is at its maximum Try again in 5 s.',
+      'Pool is at its maximum. Try again in 5 s.',
+    );
+    expect(
+      describeError(
+        new ApiError(503, 'no host has room for a desktop of this pool right now', [], 15),
+      ),
+    ).toBe('No host has room for a desktop of this pool right now. Try again in 15 s.');
+    expect(describeError(new ApiError(409, 'agent "a" already exists.'))).toBe(
+      'Agent "a" already exists.',
     );
     expect(describeError(new ApiError(404, 'x'))).toMatch(/Not found/);
-    expect(describeError(new ApiError(500, 'boom'))).toBe('The broker had a problem (500): boom');
+    expect(describeError(new ApiError(500, 'boom'))).toBe('The broker had a problem (500): boom.');
     expect(describeError(new TypeError('Failed to fetch'))).toMatch(/Cannot reach the broker/);
   });
 

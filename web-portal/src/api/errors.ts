@@ -1,6 +1,14 @@
 /** Turning broker errors into sentences and per-field messages for forms. */
 import { ApiError } from './http';
 
+/** "no host has room" → "No host has room.": a broker message as a sentence of its own. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** A sentence a person can act on, for any thrown value. */
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) {
@@ -8,26 +16,26 @@ export function describeError(err: unknown): string {
     switch (err.status) {
       case 401:
         return err.message && err.message !== 'Unauthorized'
-          ? err.message
+          ? sentence(err.message)
           : 'Your session has ended. Please sign in again.';
       case 403:
         return 'You are not allowed to do this (or the page is stale: reload it).';
       case 404:
         return 'Not found: it may have been removed, or it is not yours.';
       case 409:
-        return `${err.message || 'That name is already taken.'}`;
+        return err.message ? sentence(err.message) : 'That name is already taken.';
       case 429:
         return `Too many attempts.${wait || ' Wait a moment and try again.'}`;
       case 503:
-        return `${err.message || 'No capacity right now.'}${wait}`;
+        return `${err.message ? sentence(err.message) : 'No capacity right now.'}${wait}`;
       default:
         if (err.status >= 500 && !err.fields.length)
-          return `The broker had a problem (${err.status}): ${err.message}`;
-        return err.message;
+          return sentence(`The broker had a problem (${err.status}): ${err.message}`);
+        return sentence(err.message);
     }
   }
   if (err instanceof TypeError) return 'Cannot reach the broker. Check your connection.';
-  return err instanceof Error ? err.message : String(err);
+  return sentence(err instanceof Error ? err.message : String(err));
 }
 
 /**
