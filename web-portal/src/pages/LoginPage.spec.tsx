@@ -57,7 +57,7 @@ describe('sign in', () => {
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     });
-    expect((await screen.findByRole('alert')).textContent).toBe('Wrong username or password');
+    expect((await screen.findByRole('alert')).textContent).toBe('Wrong username or password.');
     const login = calls.find((c) => c.key === 'POST /api/auth/login');
     expect(JSON.parse(login?.body ?? '{}')).toEqual({ username: 'ann', password: 'nope' });
     expect(login?.headers['x-csrf-token']).toBe('tok');
