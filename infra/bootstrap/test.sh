@@ -35,12 +35,13 @@ step lint npx nx run-many -t lint --outputStyle=static
 # named at the end (only this run's: other checkouts on the machine are not ours to judge).
 FORKDESK_TEST_RUN="$$-$(date +%s)"
 export FORKDESK_TEST_RUN
-node "$ROOT/infra/dist/cli.js" leftovers watch "$STATE/test-results/seen.json" $$ "$FORKDESK_TEST_RUN" &
+rm -f "$STATE/leftovers-seen.json"
+node "$ROOT/infra/dist/cli.js" leftovers watch "$STATE/leftovers-seen.json" $$ "$FORKDESK_TEST_RUN" &
 watcher=$!
 step tests npx nx run-many -t test --parallel=1 --outputStyle=static
 kill -TERM "$watcher" 2>/dev/null || true
 wait "$watcher" 2>/dev/null || true
-step leftovers infra_cli leftovers check "$STATE/test-results/seen.json" --reap
+step leftovers infra_cli leftovers check "$STATE/leftovers-seen.json" --reap
 
 node infra/bootstrap/test-summary.js "$(($(date +%s) - started))" || status=1
 exit $status
