@@ -9,7 +9,7 @@ import type { Server } from 'http';
 import { join } from 'path';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { csrfMiddleware } from './auth/csrf.middleware';
+import { csrfMiddleware, jsonBodiesOnly } from './auth/csrf.middleware';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { databaseDeadline, DatabaseWatch } from './health/database-watch';
 import { PinoNestLogger } from './common/logger';
@@ -37,6 +37,9 @@ function observe(metrics: BrokerMetrics) {
   };
 }
 
+/** Options every broker app is created with: no body parsers of Nest's (JSON only, below). */
+export const BROKER_APP_OPTIONS = { bodyParser: false } as const;
+
 /** Middleware, validation, errors, OpenAPI, the portal and the tunnel, on a created app. */
 export async function configureApp(
   app: INestApplication,
@@ -49,6 +52,9 @@ export async function configureApp(
   if (process.env.FORKDESK_TRUST_PROXY)
     express.set('trust proxy', process.env.FORKDESK_TRUST_PROXY);
   app.use(cookieParser());
+  // Only JSON is parsed (Nest's urlencoded parser is off, see createBrokerApp).
+  app.use(jsonBodiesOnly());
+  express.useBodyParser('json');
   app.use(observe(app.get(BrokerMetrics)));
   app.use(databaseDeadline(app.get(DatabaseWatch), SERVER_PATHS));
   app.use(csrfMiddleware(config.auth.secureCookies));
@@ -105,6 +111,7 @@ export async function createBrokerApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
     httpsOptions: httpsOptions(config),
+    ...BROKER_APP_OPTIONS,
   });
   app.enableShutdownHooks();
   await configureApp(app, config, log);

@@ -17,6 +17,12 @@ class ResultsReporter {
       skipped: results.numPendingTests + results.numTodoTests,
       suitesFailed: results.numFailedTestSuites + results.numRuntimeErrorTestSuites,
       seconds: (Date.now() - results.startTime) / 1000,
+      // Named so that `npm test` can fail on a skip nobody gave a reason for (test-skips.json).
+      skippedNames: results.testResults.flatMap((file) =>
+        file.testResults
+          .filter((t) => t.status === 'pending' || t.status === 'todo')
+          .map((t) => t.fullName),
+      ),
     };
     fs.writeFileSync(path.join(dir, `${this.name}.json`), JSON.stringify(counts));
   }

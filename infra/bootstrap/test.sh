@@ -30,6 +30,8 @@ step() {
 
 step format npx prettier --check --log-level warn .
 step lint npx nx run-many -t lint --outputStyle=static
+# Specs too: ts-jest compiles them one file at a time (isolatedModules) and so never checks their types.
+step typecheck npx nx run-many -t typecheck --outputStyle=static
 
 # Everything the tests' processes start or touch is recorded, so that what they leave behind is
 # named at the end (only this run's: other checkouts on the machine are not ours to judge).

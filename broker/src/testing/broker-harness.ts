@@ -22,7 +22,7 @@ import { AGENT_CLIENT, type AgentClient } from '../agents/agent-client';
 import { AppModule } from '../app.module';
 import { CLOCK, type Clock } from '../common/clock';
 import { type BrokerConfig, loadBrokerConfig } from '../config';
-import { configureApp } from '../create-app';
+import { BROKER_APP_OPTIONS, configureApp } from '../create-app';
 
 export interface TestBroker {
   app: INestApplication;
@@ -50,7 +50,10 @@ export async function startBroker(
     .overrideProvider(AGENT_CLIENT)
     .useValue(agent);
   if (opts.clock) builder = builder.overrideProvider(CLOCK).useValue(opts.clock);
-  const app = (await builder.compile()).createNestApplication({ logger: false });
+  const app = (await builder.compile()).createNestApplication({
+    logger: false,
+    ...BROKER_APP_OPTIONS,
+  });
   await configureApp(app, config, log);
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();

@@ -23,20 +23,20 @@ describe('accelerator probe (auto)', () => {
     const tiny = await buildTinyImage();
     const image = new ImageStore(join(cfg.dataDir, 'images')).import(tiny.version, tiny.source);
     const build = qemuBuildId(cfg.qemuBinary);
-    const t0 = Date.now();
     const first = await resolveAccel(cfg, build, image, lookupUser(cfg.runAsUser));
-    expect(['kvm', 'tcg']).toContain(first.accel);
-    expect(first.reason.length).toBeGreaterThan(5);
-    if (kvmUsable()) {
-      // A real boot under KVM was tried: it either answered or ran out of time.
+    // The verdict this host must give: without a usable /dev/kvm, TCG with that reason and no
+    // boot; with one, a real boot under KVM that either answered or ran out of time.
+    const kvmProblem = kvmUsable();
+    if (kvmProblem) {
+      expect(first).toEqual({ accel: 'tcg', reason: kvmProblem });
+    } else {
       expect(first.reason).toMatch(/booted under KVM|did not answer/);
       expect(existsSync(join(cfg.dataDir, 'accel-probe.json'))).toBe(true);
     }
-    const firstMs = Date.now() - t0;
-    const t1 = Date.now();
+    // The second call answers from the cache (no user handed over to boot a VM with).
     const second = await resolveAccel(cfg, build, image, undefined);
     expect(second.accel).toBe(first.accel);
-    expect(Date.now() - t1).toBeLessThan(Math.max(50, firstMs / 4));
+    expect(second.reason).toBe(first.reason);
     const vms = join(cfg.dataDir, 'vms');
     expect(existsSync(vms) ? readdirSync(vms) : []).toEqual([]);
   });

@@ -3,6 +3,7 @@
 import { ChildInfo } from '@forkdesk/agent-contract';
 import { appendFileSync, chmodSync, existsSync, readFileSync, statSync, truncateSync } from 'fs';
 import { join } from 'path';
+import { QEMU_ENVIRONMENT } from '../vm/process';
 import { imageInfo } from '../vm/qemu-img';
 import { IntEnv, openIntEnv } from './int-env';
 
@@ -20,6 +21,8 @@ describe('fork engine on real QEMU', () => {
   };
 
   beforeAll(async () => {
+    // Stands for the agent's secrets (DATABASE_URL, the enrollment token): none may reach QEMU.
+    process.env.FORKDESK_TEST_SECRET = 'must-not-reach-qemu';
     env = await openIntEnv('forkint', { FORKDESK_WARM_POOL_MAX: '0' });
     const t = await env.engine.ensureTemplate({
       imageVersion: env.imageVersion,
@@ -53,6 +56,14 @@ describe('fork engine on real QEMU', () => {
     expect(children).toHaveLength(10);
     expect(new Set(children.map((c) => c.pid)).size).toBe(10);
     expect(env.engine.getTemplate(templateId)?.children).toBe(10);
+    for (const c of children) {
+      const environ = readFileSync(`/proc/${c.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+      expect(environ.sort()).toEqual(
+        Object.entries(QEMU_ENVIRONMENT)
+          .map(([k, v]) => `${k}=${v}`)
+          .sort(),
+      );
+    }
     const first = await Promise.all(
       children.map((c) => sh(c.id, 'cat /run/counter; cut -d" " -f1 /proc/uptime')),
     );

@@ -9,10 +9,23 @@ export interface Launched {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * All a QEMU process gets of an environment. The agent's own holds the database URL and the
+ * enrollment token; a guest that escaped into QEMU could read them from /proc/<pid>/environ.
+ */
+export const QEMU_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
+  PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+  LC_ALL: 'C.UTF-8',
+});
+
 export function launchQemu(binary: string, args: string[], logFile: string): Launched {
   const fd = openSync(logFile, 'a', 0o600);
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(binary, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...QEMU_ENVIRONMENT },
+    });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve) => {
         child.once('exit', (code, signal) => resolve({ code, signal }));
