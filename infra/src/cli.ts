@@ -136,8 +136,8 @@ async function main(argv: string[]): Promise<number> {
       const state = await cluster.start();
       const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
       const name = `forkdesk_test_${stamp}_${randomBytes(3).toString('hex')}`;
-      await cluster.ensureDatabase(name, state);
-      process.stdout.write(`${cluster.url(state, name)}\n`);
+      await cluster.ensureDatabase(name, state, 'test');
+      process.stdout.write(`${cluster.url(state, name, 'test')}\n`);
       return 0;
     }
     case 'db drop': {

@@ -6,14 +6,21 @@ import { freePort } from '../util/ports';
 import { runAs } from '../util/run';
 import { ensureServiceUser, SERVICE_USER, serviceIds } from '../util/service-user';
 import { serviceBaseDir, stateDir } from '../util/paths';
+import { APP_ROLE, ensureRoles, handOver, newRolePasswords, TEST_ROLE } from './roles';
 
 /** What clients need to reach the private cluster; kept in .forkdesk/pg.json (mode 0600). */
 export interface ClusterState {
   port: number;
   user: string;
+  /** The superuser's: the CLI's administration only. */
   password: string;
   database: string;
+  /** The app role's (broker, migrations) and the test role's; made at the first start. */
+  appPassword?: string;
+  testPassword?: string;
 }
+
+export type ClientRole = 'app' | 'test';
 
 export const DEFAULT_PG_PORT = 54329;
 
@@ -92,9 +99,7 @@ export class PrivateCluster {
     if (running !== undefined) {
       if (running !== state.port) this.writeState({ ...state, port: running });
       this.say(`private PostgreSQL already running on 127.0.0.1:${running}`);
-      const current = { ...state, port: running };
-      await this.ensureDatabase(current.database, current);
-      return current;
+      return this.prepare({ ...state, port: running });
     }
     const port = await freePort(state.port);
     if (port !== state.port) this.say(`port ${state.port} is in use; PostgreSQL takes ${port}`);
@@ -112,10 +117,22 @@ export class PrivateCluster {
       opts,
       'start',
     ]);
-    const started = { ...state, port };
-    this.writeState(started);
-    await this.ensureDatabase(started.database, started);
-    return started;
+    return this.prepare({ ...state, port });
+  }
+
+  /** The client roles and the app's database, on a running server. */
+  private async prepare(running: ClusterState): Promise<ClusterState> {
+    const state =
+      running.appPassword && running.testPassword ? running : { ...running, ...newRolePasswords() };
+    this.writeState(state);
+    await this.admin(state, (c) =>
+      ensureRoles(c, {
+        appPassword: state.appPassword ?? '',
+        testPassword: state.testPassword ?? '',
+      }),
+    );
+    await this.ensureDatabase(state.database, state, 'app');
+    return state;
   }
 
   stop(): void {
@@ -127,15 +144,27 @@ export class PrivateCluster {
     this.say('private PostgreSQL stopped');
   }
 
-  url(state: ClusterState, database = state.database): string {
-    return `postgres://${encodeURIComponent(state.user)}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
+  /** A client's URL: the broker's (`app`) or a test run's (`test`), never the superuser's. */
+  url(state: ClusterState, database = state.database, role: ClientRole = 'app'): string {
+    const [user, password] =
+      role === 'app' ? [APP_ROLE, state.appPassword] : [TEST_ROLE, state.testPassword];
+    if (!password)
+      throw new Error('the private cluster has not been started since its roles were added');
+    return this.urlAs(user, password, state, database);
   }
 
-  async ensureDatabase(name: string, state: ClusterState): Promise<void> {
+  private urlAs(user: string, password: string, state: ClusterState, database: string): string {
+    return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${state.port}/${database}`;
+  }
+
+  /** Creates database `name` owned by the role that will use it (and hands an old one over). */
+  async ensureDatabase(name: string, state: ClusterState, owner: ClientRole): Promise<void> {
+    const role = owner === 'app' ? APP_ROLE : TEST_ROLE;
     await this.admin(state, async (c) => {
       const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (r.rowCount === 0) await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      if (r.rowCount === 0) await c.query(`CREATE DATABASE ${quoteIdent(name)} OWNER ${role}`);
     });
+    await this.admin(state, (c) => handOver(c, name, role), name);
   }
 
   async databases(state: ClusterState): Promise<string[]> {
@@ -183,8 +212,14 @@ export class PrivateCluster {
     }
   }
 
-  private async admin<T>(state: ClusterState, fn: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: this.url(state, 'postgres') });
+  private async admin<T>(
+    state: ClusterState,
+    fn: (c: Client) => Promise<T>,
+    database = 'postgres',
+  ): Promise<T> {
+    const client = new Client({
+      connectionString: this.urlAs(state.user, state.password, state, database),
+    });
     await client.connect();
     try {
       return await fn(client);
