@@ -7,16 +7,12 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const same = (a: string, b: string): boolean =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-const forbidden = (res: Response, message: string): void => {
-  res.status(403).json({ statusCode: 403, message, error: 'Forbidden' });
-};
-
 /**
  * Agents call /v1 with a bearer token and never hold a session cookie: a browser can't be made
  * to send that header, so those calls need no CSRF token. Routing ignores case, so neither does
  * this check; a request that carries a session cookie is checked whatever its path.
  */
-export function isAgentCall(req: Request): boolean {
+function isAgentCall(req: Request): boolean {
   const cookies = req.cookies as Record<string, string | undefined>;
   return !cookies[SESSION_COOKIE] && req.path.toLowerCase().startsWith('/v1/');
 }
@@ -39,7 +35,11 @@ export function csrfMiddleware(secureCookies: boolean) {
     if (SAFE.has(req.method) || isAgentCall(req)) return next();
     const header = req.header(CSRF_HEADER);
     if (!cookie || !header || !same(cookie, header)) {
-      forbidden(res, `missing or wrong ${CSRF_HEADER} header (echo the ${CSRF_COOKIE} cookie)`);
+      res.status(403).json({
+        statusCode: 403,
+        message: `missing or wrong ${CSRF_HEADER} header (echo the ${CSRF_COOKIE} cookie)`,
+        error: 'Forbidden',
+      });
       return;
     }
     next();

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { PrivateCluster, quoteIdent } from './private-cluster';
+import { quoteIdent } from './ident';
+import { PrivateCluster } from './private-cluster';
 
 describe('quoteIdent', () => {
   it('accepts plain names and refuses anything that could escape the identifier', () => {

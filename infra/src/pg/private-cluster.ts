@@ -6,6 +6,7 @@ import { freePort } from '../util/ports';
 import { runAs } from '../util/run';
 import { ensureServiceUser, SERVICE_USER, serviceIds } from '../util/service-user';
 import { serviceBaseDir, stateDir } from '../util/paths';
+import { quoteIdent } from './ident';
 import { APP_ROLE, ensureRoles, handOver, newRolePasswords, TEST_ROLE } from './roles';
 
 /** What clients need to reach the private cluster; kept in .forkdesk/pg.json (mode 0600). */
@@ -122,15 +123,12 @@ export class PrivateCluster {
 
   /** The client roles and the app's database, on a running server. */
   private async prepare(running: ClusterState): Promise<ClusterState> {
-    const state =
-      running.appPassword && running.testPassword ? running : { ...running, ...newRolePasswords() };
+    const { appPassword, testPassword } = running;
+    const passwords =
+      appPassword && testPassword ? { appPassword, testPassword } : newRolePasswords();
+    const state = { ...running, ...passwords };
     this.writeState(state);
-    await this.admin(state, (c) =>
-      ensureRoles(c, {
-        appPassword: state.appPassword ?? '',
-        testPassword: state.testPassword ?? '',
-      }),
-    );
+    await this.admin(state, (c) => ensureRoles(c, passwords));
     await this.ensureDatabase(state.database, state, 'app');
     return state;
   }
@@ -241,9 +239,4 @@ export class PrivateCluster {
     const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
     return path.join(root, newest, 'bin', name);
   }
-}
-
-export function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name: ${name}`);
-  return `"${name}"`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import type { Client } from 'pg';
+import { quoteIdent } from './ident';
 
 /**
  * The roles clients log in with. The cluster's superuser (the service user's name) is only for
@@ -37,13 +38,13 @@ export async function ensureRoles(admin: Client, pw: RolePasswords): Promise<voi
 }
 
 /**
- * Hands database `db` (connected to as the superuser) to `owner`: the database, its public
+ * Hands database `database` (connected to as the superuser) to `owner`: the database, its public
  * schema and every table and sequence in it (a cluster made before these roles existed had them
  * all owned by the superuser), and shuts everyone else out of it.
  */
 export async function handOver(admin: Client, database: string, owner: string): Promise<void> {
-  await admin.query(`ALTER DATABASE "${database}" OWNER TO ${owner}`);
-  await admin.query(`REVOKE ALL ON DATABASE "${database}" FROM PUBLIC`);
+  await admin.query(`ALTER DATABASE ${quoteIdent(database)} OWNER TO ${owner}`);
+  await admin.query(`REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
   await admin.query(`ALTER SCHEMA public OWNER TO ${owner}`);
   const owned = await admin.query<{ kind: string; name: string }>(
     `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind,
