@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DedicatedConnection } from '../common/dedicated-connection';
 import { LOGGER } from '../common/logger';
+import { BROKER_CONFIG, type BrokerConfig } from '../config';
 
 /** How often the database is asked `SELECT 1` (one at a time), and how long an answer may take. */
 const PROBE_EVERY_MS = 500;
@@ -15,17 +16,27 @@ const RETRY_AFTER_S = 5;
  * Whether PostgreSQL answers right now. A database that refuses connections fails fast on its
  * own; one whose packets are dropped makes every call hang (TCP retransmits for many minutes),
  * so the broker asks it twice a second and counts a probe unanswered after 2 s as "away".
+ * The probe has a connection of its own: a pool busy with a storm of requests is not a
+ * database that is away.
  */
 @Injectable()
 export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutdown {
   private away = false;
   private probeStartedAt?: number;
   private timer?: NodeJS.Timeout;
+  private readonly conn: DedicatedConnection;
 
   constructor(
-    private readonly ds: DataSource,
+    @Inject(BROKER_CONFIG) config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
-  ) {}
+  ) {
+    this.conn = new DedicatedConnection(
+      config.databaseUrl,
+      'forkdesk-broker-watch',
+      log.child({ component: 'database-watch' }),
+      PROBE_TIMEOUT_MS,
+    );
+  }
 
   get available(): boolean {
     return !this.away;
@@ -36,21 +47,26 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await this.conn.drop();
   }
 
   private tick(): void {
     if (this.probeStartedAt !== undefined) {
       if (Date.now() - this.probeStartedAt > PROBE_TIMEOUT_MS) this.mark(true, 'does not answer');
-      return; // one probe at a time: a hung one answers when the database is back
+      return; // one probe at a time, bounded by the connection's timeouts
     }
     this.probeStartedAt = Date.now();
-    this.ds
-      .query('SELECT 1')
+    this.conn
+      .get()
+      .then((c) => c.query('SELECT 1'))
       .then(
         () => this.mark(false, 'answers again'),
-        (err: unknown) => this.mark(true, err instanceof Error ? err.message : String(err)),
+        (err: unknown) => {
+          this.mark(true, err instanceof Error ? err.message : String(err));
+          void this.conn.drop(); // a timed-out connection is in no known state
+        },
       )
       .finally(() => {
         this.probeStartedAt = undefined;

@@ -1,5 +1,6 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { Logger } from 'pino';
+import { DedicatedConnection } from '../common/dedicated-connection';
 
 /** The scheduler's advisory lock key (a constant, so every broker asks for the same lock). */
 export const SCHEDULER_LOCK_KEY = 724_715_001;
@@ -11,25 +12,28 @@ export const SCHEDULER_LOCK_KEY = 724_715_001;
  * drops, leadership is gone until a new connection wins the lock again.
  */
 export class LeaderLock {
-  private client?: Client;
+  private readonly conn: DedicatedConnection;
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly log: Logger,
     private readonly key = SCHEDULER_LOCK_KEY,
-  ) {}
+  ) {
+    // A dropped connection loses the lock with it; the next check reconnects and asks again.
+    this.conn = new DedicatedConnection(url, 'forkdesk-broker-leader', log);
+  }
 
   /** True when this broker leads now (taking the lock if it is free). */
   async ensure(): Promise<boolean> {
     try {
-      const c = await this.connection();
+      const c = await this.conn.get();
       if (await this.holds(c)) return true;
       const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.key]);
       if (r.rows[0].ok) this.log.info('scheduler leadership taken');
       return r.rows[0].ok;
     } catch (err) {
       this.log.warn({ err }, 'leader lock check failed; not leading');
-      await this.drop();
+      await this.conn.drop();
       return false;
     }
   }
@@ -43,30 +47,8 @@ export class LeaderLock {
     return r.rows[0].held;
   }
 
-  private async connection(): Promise<Client> {
-    if (this.client) return this.client;
-    const c = new Client({
-      connectionString: this.url,
-      application_name: 'forkdesk-broker-leader',
-    });
-    // A dropped connection loses the lock with it: forget it, reconnect on the next check.
-    c.on('error', (err) => {
-      this.log.warn({ err }, 'leader connection lost');
-      if (this.client === c) this.client = undefined;
-    });
-    await c.connect();
-    this.client = c;
-    return c;
-  }
-
-  private async drop(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
-    await c?.end().catch(() => undefined);
-  }
-
   /** Gives leadership up (shutdown). */
   async release(): Promise<void> {
-    await this.drop();
+    await this.conn.drop();
   }
 }

@@ -1,7 +1,8 @@
 // What a test run leaves behind. `watch` samples, every second while the run lasts, the
-// processes descending from the run (or carrying its FORKDESK_TEST_RUN in their environment),
-// the network namespaces they entered, the /dev/shm, /var/tmp and /var/lib/forkdesk directories
-// they named, opened, worked in or were named after, and the ports they listened on; `check` then names each of those still there. Only
+// processes descending from the run (or carrying its FORKDESK_TEST_RUN in their environment, or
+// naming one of its directories), the network namespaces they entered, the /dev/shm, /var/tmp
+// and /var/lib/forkdesk directories they named, opened, worked in or were named after, and the
+// ports they listened on; `check` then names each of those still there. Only
 // what this run's processes touched counts: other checkouts on the machine are not ours.
 import { execFileSync } from 'child_process';
 import {
@@ -97,7 +98,12 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
       if (p === seen.rootPid) return true;
       p = parents.get(String(p));
     }
-    return (read(`/proc/${pid}/environ`) ?? '').includes(`FORKDESK_TEST_RUN=${seen.runId}\0`);
+    if ((read(`/proc/${pid}/environ`) ?? '').includes(`FORKDESK_TEST_RUN=${seen.runId}\0`))
+      return true;
+    // A VM gets a minimal environment and outlives a killed parent: its command line naming
+    // one of the run's directories (its memory file, its images) makes it the run's.
+    const cmd = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
+    return cmd.some((word) => seen.dirs.some((d) => word.includes(`${d}/`)));
   };
   const sockets = listeningSockets();
   const netns = netnsByInode();
@@ -156,7 +162,6 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
   }
 }
 
-/** Still that process, and not a zombie waiting for its parent. */
 /** Records `dir` as the run's, unless it predates the run or is kept on purpose. */
 function note(seen: Seen, dir: string): void {
   if (KEPT.test(dir) || NOT_A_RUNS.test(dir) || seen.dirs.includes(dir)) return;
@@ -164,6 +169,7 @@ function note(seen: Seen, dir: string): void {
   seen.dirs.push(dir);
 }
 
+/** Still that process, and not a zombie waiting for its parent. */
 const alive = (pid: string, start: string): boolean => {
   const s = stat(pid);
   return s !== undefined && s.start === start && s.state !== 'Z' && s.state !== 'X';

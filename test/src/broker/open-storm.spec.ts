@@ -63,11 +63,11 @@ it('fills the pool to exactly max with distinct desktops, 503s the rest, never a
 
   const ok = answers.filter((a) => a.status === 200);
   const full = answers.filter((a) => a.status === 503);
-  expect(ok.length + full.length).toBe(USERS);
-  for (const a of full) {
-    expect(a.retryAfter).toMatch(/^\d+$/);
-    expect(a.body.message).toMatch(/maximum of 20 desktops/);
-  }
+  // Anything but a desktop or a clean "pool full" is shown with its status and message.
+  const other = answers.filter((a) => a.status !== 200 && a.status !== 503);
+  expect(other.map((a) => `${a.status} ${a.body.message ?? ''} (${a.ms} ms)`)).toEqual([]);
+  expect(full.filter((a) => !/maximum of 20 desktops/.test(a.body.message ?? ''))).toEqual([]);
+  for (const a of full) expect(a.retryAfter).toMatch(/^\d+$/);
   const ids = ok.map((a) => a.body.desktop!.id);
   expect(new Set(ids).size).toBe(ok.length);
 
