@@ -12,9 +12,12 @@ module.exports = (name) => ({
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Workspace packages are tested against each other's sources, not stale builds.
   moduleNameMapper: {
-    '^@forkdesk/(db|infra)$': path.join(__dirname, '$1/src/index.ts'),
+    '^@forkdesk/(db|infra|hypervisor-agent)$': path.join(__dirname, '$1/src/index.ts'),
     // A part's test helpers (its src/testing/, never built into dist).
-    '^@forkdesk/(broker|db|infra)/testing$': path.join(__dirname, '$1/src/testing/index.ts'),
+    '^@forkdesk/(broker|db|infra|hypervisor-agent)/testing$': path.join(
+      __dirname,
+      '$1/src/testing/index.ts',
+    ),
     '^@forkdesk/agent-contract$': path.join(__dirname, 'hypervisor-agent/contract/src/index.ts'),
     '^@forkdesk/broker-contract$': path.join(__dirname, 'broker/contract/src/index.ts'),
   },

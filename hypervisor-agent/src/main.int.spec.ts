@@ -11,7 +11,7 @@ import { buildTinyImage, type ImageManifest } from '../../infra/src/images';
 import { newTicketNonce, signTicket } from '@forkdesk/agent-contract';
 import { credentialsPath, endpointPath } from './config';
 import { readCredentials } from './enrollment/credentials-store';
-import { TestGuacClient } from './gateway/testkit/guac-client';
+import { TestGuacClient } from './testing/guac-client';
 import { runCli } from './cli/run';
 import { startAgent, type RunningAgent } from './main';
 

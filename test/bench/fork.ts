@@ -2,13 +2,13 @@
 // sustained fork rate, idle private memory, and how many 1 GiB children run at once.
 // Run: npx tsx test/bench/fork.ts [--children 200] [--sustain-s 60] [--mem 1024]
 // Prints a table and writes .forkdesk/bench/fork.json.
-import { ForkEngine } from '../../hypervisor-agent/src/fork/fork-engine';
-import { openIntEnv } from '../../hypervisor-agent/src/fork/int-env';
 import {
+  ForkEngine,
   InsufficientMemoryError,
   readHostMemory,
   readProcessMemory,
-} from '../../hypervisor-agent/src/memory/proc';
+} from '@forkdesk/hypervisor-agent';
+import { openIntEnv } from '@forkdesk/hypervisor-agent/testing';
 import { type Figure, percentile as pct, writeReport } from '../src/support/bench-report';
 
 function arg(name: string, def: number): number {

@@ -1,13 +1,20 @@
 // Display gateway benchmark: keystroke → pixels with a bare RFB client on QEMU's VNC socket and
 // through the gateway (same run), encoder throughput and frame sizes. Run: npx tsx test/bench/gateway.ts
-import { encodeRegion } from '../../hypervisor-agent/src/gateway/encode/encoder';
-import { encodePng } from '../../hypervisor-agent/src/gateway/encode/png';
-import { encodeJpeg } from '../../hypervisor-agent/src/native/turbojpeg';
-import { RfbClient, RfbEncodingName } from '../../hypervisor-agent/src/gateway/rfb/client';
-import { startTestGateway } from '../../hypervisor-agent/src/gateway/testkit/gateway-harness';
-import { TestGuacClient } from '../../hypervisor-agent/src/gateway/testkit/guac-client';
-import { sleep, startTestVm, TestVm } from '../../hypervisor-agent/src/gateway/testkit/qemu-vm';
-import { engineDisplayResolver } from '../../hypervisor-agent/src/engine/display-resolver';
+import {
+  encodeJpeg,
+  encodePng,
+  encodeRegion,
+  engineDisplayResolver,
+  RfbClient,
+  RfbEncodingName,
+} from '@forkdesk/hypervisor-agent';
+import {
+  sleep,
+  startTestGateway,
+  startTestVm,
+  TestGuacClient,
+  TestVm,
+} from '@forkdesk/hypervisor-agent/testing';
 import { type Figure, percentile, writeReport } from '../src/support/bench-report';
 import { forkDesktop, freezeGoldenTemplate, openGoldenLab } from '../src/support/golden-desktop';
 

@@ -2,7 +2,7 @@
 // falls back to TCG with a reason, and caches the verdict.
 import { existsSync, readdirSync, rmSync } from 'fs';
 import { join } from 'path';
-import { intConfig } from '../fork/int-env';
+import { intConfig } from '../testing/int-env';
 import { ImageStore } from '../templates/images';
 import { buildTinyImage } from '../templates/tiny-image';
 import { lookupUser } from '../vm/layout';

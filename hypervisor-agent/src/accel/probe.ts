@@ -8,8 +8,9 @@ import { join } from 'path';
 import { AccelChoice, EngineConfig } from '../config';
 import { logger } from '../logger';
 import { ImageVersion } from '../templates/images';
-import { buildQemuArgs, VmSpec } from '../vm/args';
-import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
+import { buildQemuArgs } from '../vm/args';
+import { bootSpec } from '../vm/boot-spec';
+import { makeVmDir, UserIds, vmPaths } from '../vm/layout';
 import { killVm, launchQemu, qemuStderr } from '../vm/process';
 import { readJson, writeJsonAtomic } from '../vm/state-file';
 import { deathOf } from '../vm/boot';
@@ -84,25 +85,16 @@ async function probeKvm(
   makeVmDir(paths.dir, user);
   mkdirSync(cfg.shmDir, { recursive: true });
   const ram = join(cfg.shmDir, `${id}.ram`);
-  const spec: VmSpec = {
+  const spec = bootSpec(cfg, {
     id,
     accel: 'kvm',
-    tcgTbSizeMiB: cfg.tcgTbSizeMiB,
-    cpuModel: cfg.cpuModel,
-    vcpus: 1,
-    memoryMiB: 256,
-    ram: { kind: 'shared', path: ram },
-    kernel: image.kernel,
-    initrd: image.initrd,
-    append: image.append,
+    shape: { vcpus: 1, memoryMiB: 256 },
+    image,
+    ramFile: ram,
     disk: paths.disk,
-    vmgenid: randomUUID(),
-    ...vmChannels(paths),
+    paths,
     hotplugPorts: 0,
-    incoming: false,
-    runAsUser: cfg.runAsUser || undefined,
-    sandbox: cfg.sandbox,
-  };
+  });
   const t0 = Date.now();
   let launchedPid: number | undefined;
   try {

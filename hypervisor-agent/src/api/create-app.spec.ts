@@ -58,6 +58,10 @@ class FakeEngine implements EnginePort {
   getTemplate(id: string): TemplateInfo | undefined {
     return this.templates.get(id);
   }
+  display(id: string): { vncSocket: string } | undefined {
+    const c = this.children.get(id);
+    return c && { vncSocket: c.vncSocket };
+  }
   async ensureTemplate(req: CreateTemplateRequest): Promise<TemplateInfo> {
     this.takeFailure();
     return this.addTemplate(`tpl-${req.imageVersion}`);

@@ -8,6 +8,7 @@ import type {
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
+import type { DisplayTarget } from '../gateway/session/desktop-session';
 import type { ForkHookResult } from '../guest/fork-hook';
 
 /**
@@ -34,6 +35,8 @@ export interface EnginePort {
   personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined>;
   exec(id: string, req: ExecRequest): Promise<ExecResult>;
   capacity(): Promise<HostCapacity>;
+  /** A live child's display, or undefined (no such child, or dead). */
+  display(id: string): DisplayTarget | undefined;
 }
 
 export const ENGINE = Symbol('EnginePort');

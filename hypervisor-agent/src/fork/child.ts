@@ -5,6 +5,7 @@ import { ChildState } from '@forkdesk/agent-contract';
 import { randomBytes, randomUUID } from 'crypto';
 import { copyFileSync, rmSync } from 'fs';
 import { join } from 'path';
+import { ForkError } from '../engine/errors';
 import { GuestAgent } from '../guest/client';
 import { Cgroups, setOomScoreAdj } from '../memory/cgroup';
 import { connectQmp, JsonChannel } from '../qmp/client';
@@ -55,10 +56,6 @@ export interface PreparedChild {
   ga: GuestAgent;
   launched: Launched;
   death: Promise<never>;
-}
-
-export class ForkError extends Error {
-  override name = 'ForkError';
 }
 
 export function newVmId(prefix: string): string {

@@ -3,7 +3,7 @@
 // starting a second VM.
 
 import type { ChildInfo } from '@forkdesk/agent-contract';
-import { ConflictError } from './fork-engine';
+import { ConflictError } from '../engine/errors';
 
 interface Entry {
   templateId: string;

@@ -5,7 +5,7 @@ import { appendFileSync, chmodSync, existsSync, readFileSync, statSync, truncate
 import { join } from 'path';
 import { QEMU_ENVIRONMENT } from '../vm/process';
 import { imageInfo } from '../vm/qemu-img';
-import { IntEnv, openIntEnv } from './int-env';
+import { IntEnv, openIntEnv } from '../testing/int-env';
 
 jest.setTimeout(180_000);
 

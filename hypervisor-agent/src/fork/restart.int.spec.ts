@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ForkEngine } from './fork-engine';
-import { intConfig } from './int-env';
+import { intConfig } from '../testing/int-env';
 
 jest.setTimeout(180_000);
 

@@ -8,7 +8,7 @@ import { TemplateRecord } from '../templates/template';
 import { cacheEntryFiles } from '../templates/template-cache';
 import { buildTinyImage } from '../templates/tiny-image';
 import { imageInfo } from '../vm/qemu-img';
-import { IntEnv, openIntEnv } from './int-env';
+import { IntEnv, openIntEnv } from '../testing/int-env';
 
 jest.setTimeout(240_000);
 

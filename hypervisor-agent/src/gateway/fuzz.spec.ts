@@ -1,9 +1,9 @@
 import * as net from 'net';
 import { encodeInstruction } from './guacamole/encoder';
 import { DisplayGateway } from './server';
-import { startTestGateway } from './testkit/gateway-harness';
-import { TestGuacClient } from './testkit/guac-client';
-import { startTestVm, TestVm } from './testkit/qemu-vm';
+import { startTestGateway } from '../testing/gateway-harness';
+import { TestGuacClient } from '../testing/guac-client';
+import { startTestVm, TestVm } from '../testing/qemu-vm';
 import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
 
 jest.setTimeout(240_000);

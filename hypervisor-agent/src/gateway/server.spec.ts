@@ -1,8 +1,8 @@
 import { DisplayGateway } from './server';
 import { GuacStatus } from './guacamole/status';
-import { startTestGateway } from './testkit/gateway-harness';
-import { TestGuacClient } from './testkit/guac-client';
-import { sleep, startTestVm, TestVm } from './testkit/qemu-vm';
+import { startTestGateway } from '../testing/gateway-harness';
+import { TestGuacClient } from '../testing/guac-client';
+import { sleep, startTestVm, TestVm } from '../testing/qemu-vm';
 import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
 
 jest.setTimeout(120_000);

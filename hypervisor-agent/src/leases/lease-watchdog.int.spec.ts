@@ -5,7 +5,7 @@ import type { ChildInfo } from '@forkdesk/agent-contract';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import pino from 'pino';
-import { IntEnv, openIntEnv } from '../fork/int-env';
+import { IntEnv, openIntEnv } from '../testing/int-env';
 import { fencedEngine, LeaseWatchdog } from './lease-watchdog';
 
 jest.setTimeout(180_000);

@@ -7,11 +7,11 @@ import { readFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { ForkEngine } from '../fork/fork-engine';
-import { IntEnv, openIntEnv } from '../fork/int-env';
+import { IntEnv, openIntEnv } from '../testing/int-env';
 import { isVmProcess } from '../vm/process';
 import { HOST_TABLE } from './nft-rules';
-import { buildNetImage } from './testkit/net-image';
-import { FakeInternet, startFakeInternet } from './testkit/internet';
+import { buildNetImage } from '../testing/net-image';
+import { FakeInternet, startFakeInternet } from '../testing/internet';
 
 jest.setTimeout(240_000);
 

@@ -206,3 +206,13 @@ export async function connectQmp(path: string, opts: ConnectOptions = {}): Promi
   }
   return ch;
 }
+
+/** QEMU's QMP socket takes one client at a time: a connection held only for `fn`. */
+export async function withQmp<T>(path: string, fn: (qmp: JsonChannel) => Promise<T>): Promise<T> {
+  const qmp = await connectQmp(path, { retryMs: 2000 });
+  try {
+    return await fn(qmp);
+  } finally {
+    qmp.close();
+  }
+}

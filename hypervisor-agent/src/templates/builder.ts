@@ -1,16 +1,15 @@
 // Builds a template: boot the image with its RAM in a shared tmpfs file, wait until the guest
 // is ready, freeze (device state to a file), then make every file read-only.
 import { Accelerator, VmShape } from '@forkdesk/agent-contract';
-import { randomUUID } from 'crypto';
 import { chmodSync, chownSync, renameSync, rmSync, statSync } from 'fs';
 import { join } from 'path';
 import { EngineConfig } from '../config';
 import { GuestAgent } from '../guest/client';
 import { logger } from '../logger';
 import { connectQmp } from '../qmp/client';
-import { VmSpec } from '../vm/args';
 import { startVm, waitGuestReady } from '../vm/boot';
-import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
+import { bootSpec } from '../vm/boot-spec';
+import { makeVmDir, UserIds, vmPaths } from '../vm/layout';
 import { killVm, qemuStderr, waitExit } from '../vm/process';
 import { createOverlay } from '../vm/qemu-img';
 import { writeJsonAtomic } from '../vm/state-file';
@@ -112,25 +111,15 @@ export async function buildTemplate(
   const paths = vmPaths(buildDir);
   const files = templateFiles(buildDir, cfg.shmDir, req.id);
   rmSync(files.ram, { force: true });
-  const spec: VmSpec = {
+  const spec = bootSpec(cfg, {
     id: req.id,
     accel: req.accel,
-    tcgTbSizeMiB: cfg.tcgTbSizeMiB,
-    cpuModel: cfg.cpuModel,
-    vcpus: req.shape.vcpus,
-    memoryMiB: req.shape.memoryMiB,
-    ram: { kind: 'shared', path: files.ram },
-    kernel: req.image.kernel,
-    initrd: req.image.initrd,
-    append: req.image.append,
+    shape: req.shape,
+    image: req.image,
+    ramFile: files.ram,
     disk: files.overlay,
-    vmgenid: randomUUID(),
-    ...vmChannels(paths),
-    hotplugPorts: cfg.hotplugPorts,
-    incoming: false,
-    runAsUser: cfg.runAsUser || undefined,
-    sandbox: cfg.sandbox,
-  };
+    paths,
+  });
   let pid: number | undefined;
   try {
     await createOverlay(cfg.qemuImgBinary, req.image.disk, files.overlay);

@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../support/chromium';
-import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
-import { parsePpm, type RgbImage } from '../../../hypervisor-agent/src/gateway/testkit/ppm';
+import { connectQmp } from '@forkdesk/hypervisor-agent';
+import { parsePpm, type RgbImage } from '@forkdesk/hypervisor-agent/testing';
 import { waitUntil, type Credentials, type Stack } from '../support/stack';
 
 export interface Browser {

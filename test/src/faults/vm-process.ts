@@ -1,7 +1,7 @@
 /** Finding and checking a desktop's QEMU process from the agent's data dir (fault tests). */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isVmProcess } from '../../../hypervisor-agent/src/vm/process';
+import { isVmProcess } from '@forkdesk/hypervisor-agent';
 
 /** The pid the agent recorded for a VM (its vm.json). */
 export function qemuPid(vmDir: string): number {

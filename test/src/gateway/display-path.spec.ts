@@ -3,14 +3,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { DisplayGateway } from '../../../hypervisor-agent/src/gateway/server';
-import { startTestGateway } from '../../../hypervisor-agent/src/gateway/testkit/gateway-harness';
+import { DisplayGateway } from '@forkdesk/hypervisor-agent';
 import {
   GuacTransport,
+  RgbImage,
+  sleep,
+  startTestGateway,
+  startTestVm,
   TestGuacClient,
-} from '../../../hypervisor-agent/src/gateway/testkit/guac-client';
-import { RgbImage } from '../../../hypervisor-agent/src/gateway/testkit/ppm';
-import { sleep, startTestVm, TestVm } from '../../../hypervisor-agent/src/gateway/testkit/qemu-vm';
+  TestVm,
+} from '@forkdesk/hypervisor-agent/testing';
 import { CHROMIUM } from '../support/chromium';
 import { guacPage, GuacPageServer, openGuacPage, startGuacPageServer } from '../support/guac-page';
 

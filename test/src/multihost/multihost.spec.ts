@@ -16,7 +16,7 @@ import {
   loadOrCreateCa,
   SCHEDULER_LOCK_KEY,
 } from '@forkdesk/broker/testing';
-import { TestGuacClient } from '../../../hypervisor-agent/src/gateway/testkit/guac-client';
+import { TestGuacClient } from '@forkdesk/hypervisor-agent/testing';
 import { screendump } from '../e2e/desktop-page';
 import { PortalApi } from '../faults/portal-api';
 import { healthy, waitUntil } from '../support/stack';

@@ -3,10 +3,14 @@
 // children and turn each into a user's desktop with the fork hook. TCG, real QEMU.
 import { chmodSync, mkdtempSync, rmSync } from 'fs';
 import { join } from 'path';
-import { defaultTemplateCacheDir, loadConfig } from '../../../hypervisor-agent/src/config';
-import { ForkEngine } from '../../../hypervisor-agent/src/fork/fork-engine';
-import { connectQmp } from '../../../hypervisor-agent/src/qmp/client';
-import { ForkHookResult, ForkIdentity } from '../../../hypervisor-agent/src/guest/fork-hook';
+import {
+  connectQmp,
+  defaultTemplateCacheDir,
+  ForkEngine,
+  ForkHookResult,
+  ForkIdentity,
+  loadConfig,
+} from '@forkdesk/hypervisor-agent';
 import { buildGoldenImage, type GoldenManifest } from '@forkdesk/infra';
 import {
   classifyScreen,

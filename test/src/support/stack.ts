@@ -20,8 +20,7 @@ import {
   loadOrCreateCa,
   type AgentHttpAnswer,
 } from '@forkdesk/broker/testing';
-import { readTlsIdentity } from '../../../hypervisor-agent/src/enrollment/tls-identity';
-import { killVmsUnder } from '../../../hypervisor-agent/src/vm/process';
+import { killVmsUnder, readTlsIdentity } from '@forkdesk/hypervisor-agent';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BROKER_DIST = path.join(ROOT, 'broker', 'dist');

@@ -1,5 +1,5 @@
 // The engine's own error classes: the table maps them by name, so a rename shows up here.
-import { ConflictError, NotFoundError } from '../../fork/fork-engine';
+import { ConflictError, NotFoundError } from '../../engine/errors';
 import { InsufficientMemoryError } from '../../memory/proc';
 import { QmpTimeoutError } from '../../qmp/client';
 import { TemplateInvalidError } from '../../templates/template';

@@ -12,7 +12,7 @@ const DEFAULT_RETRY_AFTER_S = 30;
 
 /**
  * err.code values and err.name class names, by HTTP status. Class names are the engine's
- * (fork/fork-engine.ts, memory/proc.ts, templates/template.ts, qmp/client.ts); codes let any module opt in.
+ * (engine/errors.ts, memory/proc.ts, templates/template.ts, qmp/client.ts); codes let any module opt in.
  */
 const STATUS_BY_KIND: ReadonlyArray<[number, readonly string[]]> = [
   // The engine checks its own arguments with RangeError (counts, shapes, commands, paths).

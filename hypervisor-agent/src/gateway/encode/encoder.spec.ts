@@ -1,4 +1,4 @@
-import { decodePng } from '../testkit/png-decode';
+import { decodePng } from '../../testing/png-decode';
 import { isPhotoLike } from './classify';
 import { encodeRegion } from './encoder';
 import { crc32, encodePng, encodePngRgba } from './png';

@@ -1,5 +1,5 @@
-import { startTestVm, TestVm, sleep } from '../testkit/qemu-vm';
-import { RgbImage } from '../testkit/ppm';
+import { startTestVm, TestVm, sleep } from '../../testing/qemu-vm';
+import { RgbImage } from '../../testing/ppm';
 import { Framebuffer } from './framebuffer';
 import { RfbClient, RfbEncodingName, UpdateOp } from './client';
 

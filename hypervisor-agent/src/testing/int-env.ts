@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, rmSync } from 'fs';
 import { EngineConfig, loadConfig } from '../config';
 import { buildTinyImage } from '../templates/tiny-image';
 import { killVmsUnder } from '../vm/process';
-import { ForkEngine } from './fork-engine';
+import { ForkEngine } from '../fork/fork-engine';
 
 export interface IntEnv {
   cfg: EngineConfig;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { DisplayGateway, GatewayOptions } from '../server';
+import { DisplayGateway, GatewayOptions } from '../gateway/server';
 import { DisplayMode, DisplayTicket, newTicketNonce, signTicket } from '@forkdesk/agent-contract';
 
 /** A gateway on loopback whose resolver maps desktop ids to test VMs' VNC sockets. */

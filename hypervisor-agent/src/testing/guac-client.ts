@@ -1,6 +1,6 @@
 import * as net from 'net';
-import { encodeInstruction } from '../guacamole/encoder';
-import { GuacamoleParser, GuacInstruction } from '../guacamole/parser';
+import { encodeInstruction } from '../gateway/guacamole/encoder';
+import { GuacamoleParser, GuacInstruction } from '../gateway/guacamole/parser';
 import { decodePng } from './png-decode';
 import { RgbImage } from './ppm';
 

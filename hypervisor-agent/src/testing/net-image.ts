@@ -13,8 +13,8 @@ import {
   writeFileSync,
 } from 'fs';
 import { dirname, join } from 'path';
-import { ImageSource } from '../../templates/images';
-import { buildTinyImage } from '../../templates/tiny-image';
+import { ImageSource } from '../templates/images';
+import { buildTinyImage } from '../templates/tiny-image';
 
 /** virtio_net and what it needs beyond the tiny image's virtio modules, in load order. */
 const NET_MODULES = [
@@ -30,7 +30,7 @@ const NET_SETUP = [
 ].join('\n');
 
 export async function buildNetImage(
-  repoRoot = join(__dirname, '..', '..', '..', '..'),
+  repoRoot = join(__dirname, '..', '..', '..'),
 ): Promise<{ version: string; source: ImageSource }> {
   const tiny = await buildTinyImage(repoRoot);
   // The image builder's manifest, beside the kernel, names the kernel's module tree.

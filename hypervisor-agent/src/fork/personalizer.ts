@@ -1,0 +1,132 @@
+// Making a forked desktop someone's: the image's fork hook (or the generic identity steps),
+// the clipboard channel and the user's disk hot-plugged, commands and display resizes run
+// through the guest agent.
+import type { ExecRequest, ExecResult, Personalization } from '@forkdesk/agent-contract';
+import { execFile } from 'child_process';
+import { chownSync, existsSync, mkdirSync, renameSync, rmSync } from 'fs';
+import { dirname } from 'path';
+import { promisify } from 'util';
+import type { EngineConfig } from '../config';
+import { ConflictError } from '../engine/errors';
+import { ForkHookResult, runForkHook } from '../guest/fork-hook';
+import { mountDisk, setHostname, setUser } from '../guest/personalize';
+import { withQmp } from '../qmp/client';
+import type { ImageStore } from '../templates/images';
+import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
+import type { UserIds } from '../vm/layout';
+import type { VmEntry, VmTable } from './vm-table';
+
+const run = promisify(execFile);
+
+/** The golden image's hook starts the user's session; on a busy TCG host that takes seconds. */
+const FORK_HOOK_TIMEOUT_MS = 60_000;
+
+export class Personalizer {
+  constructor(
+    private readonly cfg: EngineConfig,
+    private readonly user: UserIds | undefined,
+    private readonly images: ImageStore,
+    private readonly vms: VmTable,
+  ) {}
+
+  async exec(id: string, req: ExecRequest): Promise<ExecResult> {
+    if (
+      !Array.isArray(req.command) ||
+      req.command.length === 0 ||
+      req.command.some((c) => typeof c !== 'string')
+    ) {
+      throw new RangeError('command must be a non-empty array of strings');
+    }
+    const ga = await this.vms.guest(id);
+    return ga.exec(req.command, req.timeoutMs ?? 30_000);
+  }
+
+  /** Returns what the image's fork hook reported, when the image has one. */
+  async personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
+    const vm = this.vms.require(id);
+    const ga = await this.vms.guest(id);
+    // Before the session starts, so its clipboard agent finds the port.
+    await this.plugClipboard(vm);
+    const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
+    if (hook) {
+      // The image personalizes itself (identity, clock, home disk, then the user's session).
+      const disk = p.persistentDisk ? await this.plugUserDisk(vm, p) : undefined;
+      return runForkHook(
+        ga,
+        hook,
+        {
+          hostname: p.hostname ?? vm.id,
+          user: p.userName ?? 'user',
+          ...(p.fullName ? { fullName: p.fullName } : {}),
+          ...(disk ? { diskSerial: disk.serial } : {}),
+        },
+        FORK_HOOK_TIMEOUT_MS,
+      );
+    }
+    if (p.syncClock !== false) await ga.setTime();
+    if (p.hostname) await setHostname(ga, p.hostname);
+    if (p.userName) await setUser(ga, p.userName);
+    if (p.persistentDisk) {
+      const disk = await this.plugUserDisk(vm, p);
+      await mountDisk(ga, disk.serial, `/home/${p.userName ?? 'user'}`);
+    }
+    return undefined;
+  }
+
+  /**
+   * How to resize a child's desktop from the guest side, when its image has a resize hook
+   * (run through the guest agent: `<hook> WIDTH HEIGHT`).
+   */
+  displayResizer(id: string): ((w: number, h: number) => Promise<void>) | undefined {
+    const vm = this.vms.entry(id);
+    const hook = vm?.imageVersion ? this.images.get(vm.imageVersion)?.resizeHook : undefined;
+    if (!hook) return undefined;
+    return async (w, h) => {
+      const r = await (await this.vms.guest(id)).exec([hook, String(w), String(h)], 15_000);
+      if (r.exitCode !== 0) throw new Error(`resize hook failed: ${r.stderr.trim()}`);
+    };
+  }
+
+  /** A blank ext4-formatted qcow2 for a user's persistent disk (host-side mkfs, sparse). */
+  async createUserDisk(path: string, sizeMiB: number): Promise<void> {
+    const raw = `${path}.raw`;
+    const part = `${path}.part`;
+    try {
+      await run('truncate', ['-s', `${sizeMiB}M`, raw]);
+      await run('mkfs.ext4', ['-q', '-F', raw]);
+      // Renamed into place whole: a crash never leaves a half-written disk under its name.
+      await run(this.cfg.qemuImgBinary, ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, part]);
+      renameSync(part, path);
+    } finally {
+      rmSync(raw, { force: true });
+      rmSync(part, { force: true });
+    }
+  }
+
+  private async plugClipboard(vm: VmEntry): Promise<void> {
+    if (vm.clipboard) return;
+    await withQmp(vm.spec.qmpSocket, (qmp) => hotplugClipboard(qmp));
+    vm.clipboard = true;
+  }
+
+  /** Hot-plugs the user's disk, created blank first when missing and a size is given. */
+  private async plugUserDisk(vm: VmEntry, p: Personalization): Promise<PluggedDisk> {
+    const path = p.persistentDisk ?? '';
+    if (path.startsWith('/') && !existsSync(path) && p.persistentDiskSizeMiB) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+      await this.createUserDisk(path, p.persistentDiskSizeMiB);
+    }
+    if (!path.startsWith('/') || !existsSync(path))
+      throw new RangeError(`persistent disk ${path} does not exist`);
+    const used = new Set((vm.disks ?? []).map((d) => d.port));
+    const port = Array.from({ length: vm.spec.hotplugPorts }, (_, i) => i).find(
+      (i) => !used.has(i),
+    );
+    if (port === undefined) throw new ConflictError(`VM ${vm.id} has no free hot-plug port`);
+    // QEMU opens the disk after dropping privileges.
+    if (this.user) chownSync(path, this.user.uid, this.user.gid);
+    const disk = await withQmp(vm.spec.qmpSocket, (qmp) => hotplugDisk(qmp, path, port));
+    vm.disks = [...(vm.disks ?? []), disk];
+    return disk;
+  }
+}
