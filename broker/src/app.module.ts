@@ -42,11 +42,13 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, log),
         TypeOrmModule.forRoot({
-          // A hung database must not hold a request longer than the API's 503 deadline.
+          // pg-pool's timeout also bounds the wait for a free pooled connection: a storm on a
+          // busy host may queue seconds for one, which is not an outage. A hung database gets
+          // its 503 from the DatabaseWatch deadline (own connection), not from this timeout.
           ...dataSourceOptions({
             url: config.databaseUrl,
             poolSize: config.dbPoolSize,
-            connectTimeoutMs: 3_000,
+            connectTimeoutMs: 15_000,
           }),
           // Schema changes go through migrations (infra: `db migrate`), never synchronize.
           synchronize: false,

@@ -45,7 +45,13 @@ export async function startAgent(env: NodeJS.ProcessEnv, log: Logger): Promise<R
     });
     const gatewayPort = await gateway.listen(apiConfig.gatewayPort, apiConfig.gatewayHost);
     const gatewayAddress = `${apiConfig.gatewayHost}:${gatewayPort}`;
-    const server = await startAgentServer({ engine, config: apiConfig, log, credentials });
+    const server = await startAgentServer({
+      engine,
+      displays: gateway,
+      config: apiConfig,
+      log,
+      credentials,
+    });
     const running = gateway;
     return {
       engine,

@@ -124,6 +124,16 @@ export interface ExecRequest {
   timeoutMs?: number;
 }
 
+/** Ends a desktop's display connections (of one user, when given) and its older tickets. */
+export interface RevokeDisplayRequest {
+  user?: string;
+}
+
+export interface RevokeDisplayResponse {
+  /** Live connections that were closed. */
+  closed: number;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -200,6 +210,7 @@ export const AGENT_ROUTES = {
   child: (id: string) => `/v1/children/${encodeURIComponent(id)}`,
   personalize: (id: string) => `/v1/children/${encodeURIComponent(id)}/personalize`,
   exec: (id: string) => `/v1/children/${encodeURIComponent(id)}/exec`,
+  revokeDisplay: (id: string) => `/v1/children/${encodeURIComponent(id)}/display/revoke`,
   forkRunning: (id: string) => `/v1/vms/${encodeURIComponent(id)}/fork`,
   capacity: '/v1/host/capacity',
   heartbeat: '/v1/heartbeat',

@@ -18,6 +18,16 @@ export interface DisplayTicket {
   exp: number;
   /** Random, single use: the gateway refuses a nonce it has already seen before `exp`. */
   nonce: string;
+  /**
+   * Issued at, Unix milliseconds (signTicket sets it): a revocation refuses the tickets issued
+   * before it. A ticket without it counts as issued a full TTL before its expiry.
+   */
+  iat?: number;
+}
+
+/** When the ticket was issued (or, lacking `iat`, the earliest it can have been). */
+export function ticketIssuedAt(t: DisplayTicket): number {
+  return t.iat ?? t.exp - TICKET_MAX_TTL_MS;
 }
 
 export const TICKET_MAX_TTL_MS = 60_000;
@@ -64,6 +74,7 @@ export function signTicket(
     mode: ticket.mode,
     exp: ticket.exp,
     nonce: ticket.nonce,
+    iat: ticket.iat ?? nowMs,
   };
   const payload = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
   return `${payload}.${mac(displayKey, payload).toString('base64url')}`;
@@ -105,7 +116,8 @@ function isTicketShape(v: unknown): v is DisplayTicket {
     typeof o.desktop === 'string' &&
     (o.mode === 'view' || o.mode === 'control') &&
     typeof o.exp === 'number' &&
-    typeof o.nonce === 'string'
+    typeof o.nonce === 'string' &&
+    (o.iat === undefined || typeof o.iat === 'number')
   );
 }
 
@@ -115,6 +127,8 @@ function fieldProblem(t: DisplayTicket): string | undefined {
   if (t.mode !== 'view' && t.mode !== 'control') return 'bad mode';
   if (t.nonce.length < NONCE_CHARS.min || t.nonce.length > NONCE_CHARS.max) return 'bad nonce';
   if (!Number.isSafeInteger(t.exp)) return 'bad expiry';
+  if (t.iat !== undefined && (!Number.isSafeInteger(t.iat) || t.iat > t.exp))
+    return 'bad issue time';
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
+import type { DisplayControl } from '../gateway/display-control';
 import { HeartbeatSender } from '../enrollment/heartbeat';
 import { fencedEngine, LeaseWatchdog } from '../leases/lease-watchdog';
 import { readTlsIdentity } from '../enrollment/tls-identity';
@@ -20,6 +21,7 @@ const LEASE_CHECK_MS = 1000;
 
 export interface AgentServerOptions {
   engine: EnginePort;
+  displays: DisplayControl;
   config: ApiConfig;
   log: Logger;
   /** From resolveCredentials (enrollment/). */
@@ -41,6 +43,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const tls = await readTlsIdentity(config.dataDir);
   const app = await createAgentApp({
     engine: fencedEngine(engine, watchdog),
+    displays: opts.displays,
     tls,
     apiToken: credentials.apiToken,
     identity: { agentId: credentials.agentId, agentVersion: AGENT_VERSION, startedAt: Date.now() },

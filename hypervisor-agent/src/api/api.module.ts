@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ENGINE, type EnginePort } from '../engine/engine.port';
 import { ForkKeys } from '../fork/fork-keys';
+import { DISPLAYS, type DisplayControl } from '../gateway/display-control';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { ChildrenController } from './controllers/children.controller';
 import { HostController } from './controllers/host.controller';
@@ -10,6 +11,7 @@ import { AGENT_IDENTITY, type AgentIdentity } from './tokens';
 
 export interface ApiModuleOptions {
   engine: EnginePort;
+  displays: DisplayControl;
   identity: AgentIdentity;
   metrics: AgentMetrics;
 }
@@ -23,6 +25,7 @@ export class ApiModule {
       controllers: [TemplatesController, ChildrenController, VmsController, HostController],
       providers: [
         { provide: ENGINE, useValue: opts.engine },
+        { provide: DISPLAYS, useValue: opts.displays },
         { provide: AGENT_IDENTITY, useValue: opts.identity },
         { provide: AgentMetrics, useValue: opts.metrics },
         { provide: ForkKeys, useValue: new ForkKeys() },

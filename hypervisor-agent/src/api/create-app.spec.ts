@@ -13,6 +13,7 @@ import type {
 import pino from 'pino';
 import request from 'supertest';
 import type { EnginePort } from '../engine/engine.port';
+import type { DisplayControl } from '../gateway/display-control';
 import { createAgentApp } from './create-app';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -127,14 +128,25 @@ class FakeEngine implements EnginePort {
   }
 }
 
+/** Records what the API asks of the display gateway. */
+class FakeDisplays implements DisplayControl {
+  revoked: Array<[string, string | undefined]> = [];
+  revoke(desktop: string, user?: string): number {
+    this.revoked.push([desktop, user]);
+    return 2;
+  }
+}
+
 let app: INestApplication;
 let engine: FakeEngine;
+const displays = new FakeDisplays();
 let http: ReturnType<typeof request>;
 
 beforeAll(async () => {
   engine = new FakeEngine();
   app = await createAgentApp({
     engine,
+    displays,
     apiToken: TOKEN,
     identity: { agentId: 'agent-test', agentVersion: '0.1.0', startedAt: Date.now() },
     log: pino({ level: 'silent' }),
@@ -382,6 +394,22 @@ describe('fork and children', () => {
     await http.post(`/v1/children/${id}/personalize`).set(auth).send({}).expect(404);
   });
 
+  it("revokes a desktop's display access, of one user or of all, and checks the body", async () => {
+    const one = await http
+      .post('/v1/children/c-1/display/revoke')
+      .set(auth)
+      .send({ user: 'alice' })
+      .expect(200);
+    expect(one.body).toEqual({ closed: 2 });
+    await http.post('/v1/children/c-1/display/revoke').set(auth).send({}).expect(200);
+    await http.post('/v1/children/c-1/display/revoke').set(auth).send({ user: '' }).expect(400);
+    await http.post('/v1/children/c-1/display/revoke').send({}).expect(401);
+    expect(displays.revoked).toEqual([
+      ['c-1', 'alice'],
+      ['c-1', undefined],
+    ]);
+  });
+
   it('400s ids that are not ids', async () => {
     const res = await http.get('/v1/children/..%2F..%2Fetc').set(auth).expect(400);
     expect(res.body.message).toContain('is not a valid id');
@@ -437,6 +465,7 @@ describe('host, metrics, docs', () => {
         '/v1/children/{id}',
         '/v1/children/{id}/personalize',
         '/v1/children/{id}/exec',
+        '/v1/children/{id}/display/revoke',
         '/v1/vms/{id}/fork',
         '/v1/host/capacity',
         '/health',

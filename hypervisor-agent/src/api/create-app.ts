@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { TlsMaterial } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
+import type { DisplayControl } from '../gateway/display-control';
 import { AppModule } from '../app.module';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { bearerAuth } from './auth/bearer-auth';
@@ -18,6 +19,7 @@ import { createValidationPipe } from './validation';
 
 export interface AgentAppOptions {
   engine: EnginePort;
+  displays: DisplayControl;
   identity: AgentIdentity;
   apiToken: string;
   log: Logger;
@@ -31,7 +33,12 @@ const REQUEST_TIMEOUT_MS = 15 * 60_000;
 export async function createAgentApp(opts: AgentAppOptions): Promise<INestApplication> {
   const metrics = new AgentMetrics();
   const app = await NestFactory.create(
-    AppModule.forRoot({ engine: opts.engine, identity: opts.identity, metrics }),
+    AppModule.forRoot({
+      engine: opts.engine,
+      displays: opts.displays,
+      identity: opts.identity,
+      metrics,
+    }),
     {
       logger: new PinoNestLogger(opts.log.child({ component: 'nest' })),
       // Mutual TLS: a client without a certificate from the broker's CA fails the handshake.

@@ -147,6 +147,49 @@ describe('display gateway with a real QEMU VM', () => {
     );
   });
 
+  it('gives the keyboard to the newest controller: the previous one is told and closed, shadows stay', async () => {
+    const first = await client();
+    await first.handshake('d1', ticket('d1'));
+    await first.waitFor((i) => i.opcode === 'sync');
+    const shadow = await client();
+    await shadow.handshake('d1', ticket('d1', 'view', { user: 'admin' }));
+    await shadow.waitFor((i) => i.opcode === 'ready');
+    const second = await client();
+    await second.handshake('d1', ticket('d1'));
+    await second.waitFor((i) => i.opcode === 'ready');
+    await refused(first, GuacStatus.SESSION_CONFLICT);
+    await sleep(300);
+    expect(shadow.closed).toBe(false);
+    expect(second.closed).toBe(false);
+  });
+
+  it('revokes a user: their connection closes within 2 s, older tickets are refused, new ones work', async () => {
+    const owner = await client();
+    const older = ticket('d1'); // issued before the revocation, not yet used
+    await owner.handshake('d1', ticket('d1'));
+    await owner.waitFor((i) => i.opcode === 'sync');
+    const shadow = await client();
+    await shadow.handshake('d1', ticket('d1', 'view', { user: 'admin' }));
+    await shadow.waitFor((i) => i.opcode === 'ready');
+    await sleep(5);
+    const t0 = Date.now();
+    expect(gw.revoke('d1', 'alice')).toBe(1);
+    await refused(owner, GuacStatus.SESSION_CLOSED);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(shadow.closed).toBe(false);
+    const late = await client();
+    await late.handshake('d1', older);
+    await refused(late, GuacStatus.CLIENT_UNAUTHORIZED);
+    const fresh = await client();
+    await fresh.handshake('d1', ticket('d1'));
+    await fresh.waitFor((i) => i.opcode === 'ready');
+    // Revoking the whole desktop ends everyone on it.
+    await sleep(5);
+    expect(gw.revoke('d1')).toBe(2);
+    await refused(fresh, GuacStatus.SESSION_CLOSED);
+    await refused(shadow, GuacStatus.SESSION_CLOSED);
+  });
+
   it('joins by connection id with select,$id', async () => {
     const owner = await client();
     await owner.handshake('d1', ticket('d1'));
@@ -165,8 +208,9 @@ describe('display gateway with a real QEMU VM', () => {
   });
 
   it('sends no more than two frames to a client that never answers sync', async () => {
+    // A shadow: a second controller would take over from the first.
     const slow = await client(false);
-    await slow.handshake('d1', ticket('d1'));
+    await slow.handshake('d1', ticket('d1', 'view'));
     await slow.waitFor((i) => i.opcode === 'sync');
     const ctrl = await client();
     await ctrl.handshake('d1', ticket('d1'));
@@ -204,5 +248,40 @@ describe('display gateway with a real QEMU VM', () => {
     const ok = await client();
     await ok.handshake('d1', ticket('d1'));
     await ok.waitFor((i) => i.opcode === 'sync');
+  });
+});
+
+describe('display gateway before a ticket', () => {
+  it('ends a connection without a ticket in time and caps ticketless ones per address', async () => {
+    const { gateway, port, ticket } = await startTestGateway(new Map(), {
+      ticketTimeoutMs: 400,
+      maxPendingPerSource: 2,
+    });
+    const open: TestGuacClient[] = [];
+    try {
+      const a = await TestGuacClient.connect(port);
+      const b = await TestGuacClient.connect(port);
+      open.push(a, b);
+      const c = await TestGuacClient.connect(port);
+      open.push(c);
+      const e = await c.waitFor((i) => i.opcode === 'error');
+      expect(Number(e.args[1])).toBe(GuacStatus.CLIENT_TOO_MANY);
+      // A ticket frees the slot at once (the desktop itself does not exist here).
+      await a.handshake('gone', ticket('gone'));
+      await a.waitFor((i) => i.opcode === 'error');
+      const d = await TestGuacClient.connect(port);
+      open.push(d);
+      // Well before the 15 s handshake timeout: the ticket timer ended it.
+      const timeout = await b.waitFor((i) => i.opcode === 'error', 5_000);
+      expect(Number(timeout.args[1])).toBe(GuacStatus.CLIENT_TIMEOUT);
+      expect(timeout.args[0]).toBe('no ticket presented in time');
+      await b.waitClosed();
+      // d got a slot (it was not refused as too many): it too times out without a ticket.
+      const late = await d.waitFor((i) => i.opcode === 'error');
+      expect(Number(late.args[1])).toBe(GuacStatus.CLIENT_TIMEOUT);
+    } finally {
+      open.forEach((x) => x.close());
+      await gateway.close();
+    }
   });
 });

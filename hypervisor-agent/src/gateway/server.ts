@@ -1,6 +1,7 @@
 import * as net from 'net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { DisplayControl } from './display-control';
 import { DEFAULT_PARSER_LIMITS, ParserLimits } from './guacamole/parser';
 import { GuacError, GuacStatus } from './guacamole/status';
 import { encodeInstruction } from './guacamole/encoder';
@@ -9,6 +10,7 @@ import { RfbEncodingName } from './rfb/client';
 import { DesktopSession, DisplayTarget } from './session/desktop-session';
 import { GuacConnection } from './session/guac-connection';
 import { DisplayTicket, verifyTicket } from '@forkdesk/agent-contract';
+import { Revocations } from './ticket/revocations';
 import { NonceCache } from './ticket/nonce-cache';
 
 /** Maps a desktop id to its VNC unix socket; the fork engine implements it (child → vncSocket). */
@@ -24,8 +26,12 @@ export interface GatewayOptions {
   registry: Registry;
   parserLimits?: ParserLimits;
   handshakeTimeoutMs?: number;
+  /** A connection must present a valid ticket this soon (default 5 s). */
+  ticketTimeoutMs?: number;
   keepaliveMs?: number;
   maxConnections?: number;
+  /** Connections one address may hold open before presenting a ticket (default 64). */
+  maxPendingPerSource?: number;
   maxInFlightFrames?: number;
   rfbEncodings?: RfbEncodingName[];
   /** See RefreshBoost; default 250 ms. */
@@ -36,14 +42,17 @@ export interface GatewayOptions {
  * The display gateway: a TCP server speaking guacd's protocol (so guacamole-lite can use it as
  * guacd) that bridges each desktop's QEMU VNC socket to Guacamole clients.
  */
-export class DisplayGateway {
+export class DisplayGateway implements DisplayControl {
   readonly metrics: GatewayMetrics;
   private readonly server: net.Server;
   private readonly sessions = new Map<string, Promise<DesktopSession>>();
   private readonly byId = new Map<string, DesktopSession>();
   private readonly live = new Map<string, DesktopSession>();
   private readonly nonces = new NonceCache();
+  private readonly revocations = new Revocations();
   private readonly sockets = new Set<net.Socket>();
+  /** Connections without a ticket yet, per remote address. */
+  private readonly pending = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -76,24 +85,55 @@ export class DisplayGateway {
     return this.byId.size;
   }
 
+  /**
+   * Ends the display connections to `desktop` (of `user` only, when given) and refuses the
+   * tickets issued for it before now; how many connections were ended.
+   */
+  revoke(desktop: string, user?: string): number {
+    this.revocations.revoke(desktop, user);
+    const s = this.live.get(desktop);
+    const n = s ? s.revoke(user) : 0;
+    this.log.info({ desktop, user, connections: n }, 'display access revoked');
+    return n;
+  }
+
   private accept(socket: net.Socket): void {
     const limit = this.opts.maxConnections ?? 256;
-    if (this.sockets.size >= limit) {
+    const source = socket.remoteAddress ?? '';
+    const waiting = this.pending.get(source) ?? 0;
+    if (this.sockets.size >= limit || waiting >= (this.opts.maxPendingPerSource ?? 64)) {
       socket.on('error', () => undefined);
       socket.end(encodeInstruction('error', 'too many connections', GuacStatus.CLIENT_TOO_MANY));
       return;
     }
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    this.pending.set(source, waiting + 1);
+    let ticketless = true;
+    const admitted = (): void => {
+      if (!ticketless) return;
+      ticketless = false;
+      const n = (this.pending.get(source) ?? 1) - 1;
+      if (n > 0) this.pending.set(source, n);
+      else this.pending.delete(source);
+    };
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      admitted();
+    });
     try {
       new GuacConnection(socket, {
         log: this.log,
         metrics: this.metrics,
         parserLimits: this.opts.parserLimits ?? DEFAULT_PARSER_LIMITS,
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs ?? 15_000,
+        ticketTimeoutMs: this.opts.ticketTimeoutMs ?? 5_000,
         keepaliveMs: this.opts.keepaliveMs ?? 5_000,
         maxInFlightFrames: this.opts.maxInFlightFrames ?? 2,
-        admit: (t, d) => this.admit(t, d),
+        admit: (t, d) => {
+          const ticket = this.admit(t, d);
+          admitted();
+          return ticket;
+        },
         session: (d) => this.session(d),
         sessionById: (id) => this.byId.get(id),
       });
@@ -113,6 +153,8 @@ export class DisplayGateway {
     }
     if (t.desktop !== desktop)
       throw new GuacError('ticket is for another desktop', GuacStatus.CLIENT_FORBIDDEN);
+    if (this.revocations.isRevoked(t))
+      throw new GuacError('ticket was revoked', GuacStatus.CLIENT_UNAUTHORIZED);
     return t;
   }
 

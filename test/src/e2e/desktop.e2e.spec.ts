@@ -33,7 +33,8 @@ const SHOTS = path.join(ROOT, '.forkdesk', 'screenshots');
 /** VGA text mode: 16 px per row; the counter line is the third row (SeaBIOS wrote two above). */
 const ROW_PX = 16;
 const BELOW_COUNTER = 3 * ROW_PX;
-const TYPED = 'hello forkdesk 42';
+/** Typed by keysym (as playwright, on-screen and mobile keyboards do): shifted characters included. */
+const TYPED = 'hello Forkdesk 42 echo Ab$((6*7))@# ~!%^&_+{}|:"<>?';
 
 let stack: Stack;
 let browser: Browser;

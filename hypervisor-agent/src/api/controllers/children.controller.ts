@@ -19,16 +19,23 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { ChildInfo, ExecResult, ForkResponse } from '@forkdesk/agent-contract';
+import type {
+  ChildInfo,
+  ExecResult,
+  ForkResponse,
+  RevokeDisplayResponse,
+} from '@forkdesk/agent-contract';
 import { ENGINE, type EnginePort } from '../../engine/engine.port';
 import { ForkKeys } from '../../fork/fork-keys';
+import { DISPLAYS, type DisplayControl } from '../../gateway/display-control';
 import { AgentMetrics } from '../../metrics/agent-metrics';
-import { ExecDto, ForkDto, PersonalizeDto } from '../dto/requests.dto';
+import { ExecDto, ForkDto, PersonalizeDto, RevokeDisplayDto } from '../dto/requests.dto';
 import {
   ApiErrorModel,
   ChildInfoModel,
   ExecResultModel,
   ForkResponseModel,
+  RevokeDisplayResponseModel,
 } from '../dto/responses.dto';
 import { IdParamPipe } from '../validation';
 import { childOr404, elapsedMs, templateOr404 } from './lookup';
@@ -41,6 +48,7 @@ export class ChildrenController {
     @Inject(ENGINE) private readonly engine: EnginePort,
     private readonly metrics: AgentMetrics,
     private readonly keys: ForkKeys,
+    @Inject(DISPLAYS) private readonly displays: DisplayControl,
   ) {}
 
   @Get()
@@ -117,5 +125,20 @@ export class ChildrenController {
   exec(@Param('id', IdParamPipe) id: string, @Body() dto: ExecDto): Promise<ExecResult> {
     childOr404(this.engine, id);
     return this.engine.exec(id, dto);
+  }
+
+  /**
+   * Takes display access back (log-off, a disabled user, a new password): the desktop's live
+   * connections (of `user`, when given) close and tickets issued before now are refused. The
+   * child need not exist any more: its tickets are refused all the same.
+   */
+  @Post(':id/display/revoke')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RevokeDisplayResponseModel })
+  revokeDisplay(
+    @Param('id', IdParamPipe) id: string,
+    @Body() dto: RevokeDisplayDto,
+  ): RevokeDisplayResponse {
+    return { closed: this.displays.revoke(id, dto.user) };
   }
 }

@@ -12,6 +12,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  Length,
   Matches,
   Max,
   MaxLength,
@@ -27,6 +28,7 @@ import {
   MAX_FORK_COUNT,
   NetworkMode,
   Personalization,
+  RevokeDisplayRequest,
   VmShape,
 } from '@forkdesk/agent-contract';
 
@@ -202,6 +204,14 @@ export class PersonalizeDto implements Personalization {
   @IsOptional()
   @IsBoolean()
   syncClock?: boolean;
+}
+
+export class RevokeDisplayDto implements RevokeDisplayRequest {
+  @ApiPropertyOptional({ description: "only this user's connections and tickets" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  user?: string;
 }
 
 export class ExecDto implements ExecRequest {

@@ -14,6 +14,7 @@ import type {
   Heartbeat,
   HostCapacity,
   MemoryUsage,
+  RevokeDisplayResponse,
   TemplateInfo,
   TemplateState,
 } from '@forkdesk/agent-contract';
@@ -68,6 +69,10 @@ export class ExecResultModel implements ExecResult {
   @ApiProperty() exitCode!: number;
   @ApiProperty() stdout!: string;
   @ApiProperty() stderr!: string;
+}
+
+export class RevokeDisplayResponseModel implements RevokeDisplayResponse {
+  @ApiProperty() closed!: number;
 }
 
 export class HostCapacityModel implements HostCapacity {

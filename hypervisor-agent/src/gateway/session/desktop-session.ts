@@ -1,5 +1,7 @@
 import { randomUUID } from 'crypto';
 import type { Logger } from 'pino';
+import { GuacError, GuacStatus } from '../guacamole/status';
+import { KeyTranslator } from '../keyboard/key-translator';
 import { RfbClient, RfbClientOptions, RfbCursor, UpdateOp } from '../rfb/client';
 import { LatestOnly } from './latest-only';
 
@@ -20,6 +22,8 @@ export interface SessionMember {
   onClipboard(text: string): void;
   onShadow(event: 'joined' | 'left', user: string): void;
   onUpstreamClosed(error?: Error): void;
+  /** The gateway ends this member's connection (replaced by a new controller, or revoked). */
+  end(reason: GuacError): void;
 }
 
 /**
@@ -32,6 +36,7 @@ export class DesktopSession {
   private readonly members = new Set<SessionMember>();
   private cursor?: RfbCursor;
   private closed = false;
+  private readonly keys = new KeyTranslator();
 
   /** Guest-side resizes, latest size only (see DisplayTarget.resize). */
   private readonly guestResize?: LatestOnly<{ w: number; h: number }>;
@@ -81,6 +86,11 @@ export class DesktopSession {
     return new DesktopSession(desktopId, rfb, log, onEmpty, target.resize);
   }
 
+  /** A controlling client's key press or release, as the character it typed (see KeyTranslator). */
+  key(keysym: number, down: boolean): void {
+    for (const e of this.keys.translate(keysym, down)) this.rfb.key(e.keysym, e.down);
+  }
+
   /** A controlling client's viewport changed: the guest follows when it can. */
   resize(w: number, h: number): void {
     const fb = this.rfb.framebuffer;
@@ -97,9 +107,24 @@ export class DesktopSession {
     return this.cursor;
   }
 
+  /** A new controller replaces the previous one (shadows stay): one keyboard per desktop. */
   attach(m: SessionMember): void {
     this.members.add(m);
     if (m.mode === 'view') this.notifyControllers('joined', m.user);
+    else
+      for (const other of [...this.members])
+        if (other !== m && other.mode === 'control')
+          other.end(
+            new GuacError('the desktop was opened in another window', GuacStatus.SESSION_CONFLICT),
+          );
+  }
+
+  /** Ends the connections of `user` (every one when undefined); how many were ended. */
+  revoke(user?: string): number {
+    const ended = [...this.members].filter((m) => user === undefined || m.user === user);
+    for (const m of ended)
+      m.end(new GuacError('access to this desktop was revoked', GuacStatus.SESSION_CLOSED));
+    return ended.length;
   }
 
   detach(m: SessionMember): void {

@@ -15,6 +15,8 @@ export interface ConnectionContext {
   metrics: GatewayMetrics;
   parserLimits: ParserLimits;
   handshakeTimeoutMs: number;
+  /** Before a valid ticket: shorter, so ticketless connections cannot hold slots long. */
+  ticketTimeoutMs: number;
   keepaliveMs: number;
   maxInFlightFrames: number;
   /** Verifies signature, expiry, single use and the desktop; throws GuacError. */
@@ -62,6 +64,10 @@ export class GuacConnection implements SessionMember {
     socket.on('error', (e) => this.log.debug({ err: e.message }, 'client socket error'));
     socket.on('close', () => this.teardown());
     this.timers.push(
+      setTimeout(() => {
+        if (this.ticket === undefined)
+          this.fail(new GuacError('no ticket presented in time', GuacStatus.CLIENT_TIMEOUT));
+      }, ctx.ticketTimeoutMs),
       setTimeout(() => {
         if (this.state !== 'open')
           this.fail(new GuacError('handshake timed out', GuacStatus.CLIENT_TIMEOUT));
@@ -204,7 +210,7 @@ export class GuacConnection implements SessionMember {
         return;
       case 'key':
         if (a.length !== 2 || !INT.test(a[0]) || !INT.test(a[1])) throw bad('key');
-        if (control) this.session?.rfb.key(Number(a[0]), a[1] === '1');
+        if (control) this.session?.key(Number(a[0]), a[1] === '1');
         return;
       case 'size':
         if (a.length < 2 || !INT.test(a[0]) || !INT.test(a[1])) throw bad('size');
@@ -333,6 +339,10 @@ export class GuacConnection implements SessionMember {
   onShadow(event: 'joined' | 'left', user: string): void {
     // Guacamole `msg`: USER_JOINED (0x0001) / USER_LEFT (0x0002) with the user's name.
     this.guard(() => this.send(encodeInstruction('msg', event === 'joined' ? 1 : 2, user)));
+  }
+
+  end(reason: GuacError): void {
+    this.fail(reason);
   }
 
   onUpstreamClosed(): void {
