@@ -10,6 +10,7 @@ export interface GatewayMetrics {
   encodeSeconds: Histogram<'format'>;
   droppedFrames: Counter;
   errors: Counter<'status'>;
+  input: Counter<'kind' | 'result'>;
 }
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -87,6 +88,17 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
           name: 'forkdesk_gateway_errors_total',
           help: 'Connections closed with a Guacamole error, by status code',
           labelNames: ['status'],
+          registers,
+        }),
+    ),
+    input: once(
+      registry,
+      'forkdesk_gateway_input_total',
+      () =>
+        new Counter({
+          name: 'forkdesk_gateway_input_total',
+          help: 'Key and pointer events from clients: forwarded to the desktop, or dropped (a shadow)',
+          labelNames: ['kind', 'result'],
           registers,
         }),
     ),

@@ -4,6 +4,7 @@ import { startTestGateway } from '../testing/gateway-harness';
 import { TestGuacClient } from '../testing/guac-client';
 import { sleep, startTestVm, TestVm } from '../testing/qemu-vm';
 import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
+import type { Registry } from 'prom-client';
 
 jest.setTimeout(120_000);
 
@@ -11,6 +12,7 @@ describe('display gateway with a real QEMU VM', () => {
   let vm: TestVm;
   let gw: DisplayGateway;
   let port: number;
+  let registry: Registry;
   let ticket: (d: string, mode?: DisplayMode, over?: Partial<DisplayTicket>) => string;
   const desktops = new Map<string, string>();
   const clients: TestGuacClient[] = [];
@@ -31,7 +33,7 @@ describe('display gateway with a real QEMU VM', () => {
     vm = await startTestVm('vga');
     desktops.set('d1', vm.vncSocket);
     desktops.set('ghost', '/nonexistent/vnc.sock');
-    ({ gateway: gw, port, ticket } = await startTestGateway(desktops));
+    ({ gateway: gw, port, ticket, registry } = await startTestGateway(desktops));
     await vm.waitForContent();
   });
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
@@ -136,10 +138,18 @@ describe('display gateway with a real QEMU VM', () => {
     await shadow.waitFor((i) => i.opcode === 'sync');
     const { match, img } = await shadow.untilMatches(() => vm.screendump());
     expect(match).toBe(1);
-    // Escape from the shadow must not reach the guest (SeaBIOS would open its boot menu).
+    // Escape from the shadow must not reach the guest (SeaBIOS would open its boot menu): once
+    // the gateway has taken both events, they were dropped, none forwarded.
+    const input = async (result: string): Promise<number> =>
+      (await registry.getSingleMetric('forkdesk_gateway_input_total')?.get())?.values.find(
+        (v) => v.labels.kind === 'key' && v.labels.result === result,
+      )?.value ?? 0;
+    const [dropped, forwarded] = [await input('dropped'), await input('forwarded')];
     shadow.send('key', 0xff1b, 1);
     shadow.send('key', 0xff1b, 0);
-    await sleep(1500);
+    for (let i = 0; i < 250 && (await input('dropped')) < dropped + 2; i++) await sleep(20);
+    expect(await input('dropped')).toBe(dropped + 2);
+    expect(await input('forwarded')).toBe(forwarded);
     expect((await vm.screendump()).rgb.equals(img.rgb)).toBe(true);
     shadow.close();
     expect((await owner.waitFor((i) => i.opcode === 'msg' && i.args[0] === '2')).args[1]).toBe(

@@ -206,10 +206,12 @@ export class GuacConnection implements SessionMember {
         return;
       case 'mouse':
         if (a.length < 3 || !a.slice(0, 3).every((v) => INT.test(v))) throw bad('mouse');
+        this.counted('mouse', control);
         if (control) this.session?.rfb.pointer(Number(a[0]), Number(a[1]), Number(a[2]));
         return;
       case 'key':
         if (a.length !== 2 || !INT.test(a[0]) || !INT.test(a[1])) throw bad('key');
+        this.counted('key', control);
         if (control) this.session?.key(Number(a[0]), a[1] === '1');
         return;
       case 'size':
@@ -283,6 +285,10 @@ export class GuacConnection implements SessionMember {
     this.lastSent = Date.now();
     this.ctx.metrics.bytes.inc(Buffer.byteLength(s));
     this.socket.write(s);
+  }
+
+  private counted(kind: 'key' | 'mouse', forwarded: boolean): void {
+    this.ctx.metrics.input.inc({ kind, result: forwarded ? 'forwarded' : 'dropped' });
   }
 
   /** Ends the connection with a Guacamole error instruction. Never throws. */
