@@ -54,7 +54,8 @@ describe('buildQemuArgs', () => {
     expect(opt(a, '-m')).toEqual(['1024M']);
     expect(opt(a, '-incoming')).toEqual(['defer']);
     expect(opt(a, '-run-with')).toEqual(['user=forkdesk']);
-    expect(opt(a, '-sandbox')).toEqual(['on']);
+    // Dropping to the VM user is a set*uid after the sandbox starts: allowed here.
+    expect(opt(a, '-sandbox')).toEqual(['on,obsolete=deny,spawn=deny,resourcecontrol=deny']);
     expect(opt(a, '-display')).toEqual(['none']);
     expect(opt(a, '-vnc')).toEqual(['unix:/d/vms/c-1/vnc.sock']);
     expect(opt(a, '-netdev')).toEqual(['user,id=net0,restrict=on']);
@@ -107,6 +108,13 @@ describe('buildQemuArgs', () => {
     expect(qemuEscape('/a,b')).toBe('/a,,b');
     const a = buildQemuArgs({ ...base, disk: '/d/x,y.qcow2' });
     expect(opt(a, '-blockdev')[0]).toBe('driver=file,filename=/d/x,,y.qcow2,node-name=disk0-file');
+  });
+
+  it('denies set*uid in the sandbox when QEMU does not drop to a user itself', () => {
+    const a = buildQemuArgs({ ...base, runAsUser: undefined });
+    expect(opt(a, '-sandbox')).toEqual([
+      'on,obsolete=deny,spawn=deny,resourcecontrol=deny,elevateprivileges=deny',
+    ]);
   });
 
   it('omits privilege drop and sandbox when not configured', () => {

@@ -143,7 +143,14 @@ export function buildQemuArgs(spec: VmSpec): string[] {
     '-display',
     'none',
   );
-  if (spec.sandbox) args.push('-sandbox', 'on');
+  // No obsolete syscalls, no exec, no priority or affinity changes: a guest that escapes into
+  // QEMU gets none of them. set*uid is denied too unless QEMU drops to the VM user itself (it
+  // does so after the sandbox starts); that user has no privilege to raise again.
+  if (spec.sandbox)
+    args.push(
+      '-sandbox',
+      `on,obsolete=deny,spawn=deny,resourcecontrol=deny${spec.runAsUser ? '' : ',elevateprivileges=deny'}`,
+    );
   if (spec.runAsUser) {
     if (!/^[a-z_][a-z0-9_-]*$/.test(spec.runAsUser))
       throw new Error(`bad user "${spec.runAsUser}"`);
