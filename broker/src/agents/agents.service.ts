@@ -26,6 +26,7 @@ import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
 import { DiskLeases } from '../desktops/disk-leases';
+import { HOLDING_A_VM, LOST_WITH_AGENT } from '../lifecycle/desktop-states';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
 import type { AgentView, EnrollDto } from './agents.dto';
 import { PkiService } from './pki/pki.service';
@@ -254,8 +255,8 @@ export class AgentsService {
     const listedAt = new Date((Number.isFinite(sent) ? sent : Date.now()) - HEARTBEAT_SKEW_MS);
     const known = (await tx.query(
       `SELECT id, vm_id, state, ready_at FROM desktops
-        WHERE agent_id = $1 AND vm_id IS NOT NULL AND state NOT IN ('destroyed', 'lost')`,
-      [agentId],
+        WHERE agent_id = $1 AND vm_id IS NOT NULL AND state = ANY($2)`,
+      [agentId, HOLDING_A_VM],
     )) as { id: string; vm_id: string; state: S; ready_at: Date | null }[];
     let lost = 0;
     for (const d of known) {
@@ -351,20 +352,13 @@ export class AgentsService {
           details: { name: a.name },
         });
         const ds = (await tx.query(
-          `SELECT id FROM desktops WHERE agent_id = $1 AND state IN ('ready', 'assigned', 'in_use', 'destroying')`,
-          [a.id],
+          `SELECT id FROM desktops WHERE agent_id = $1 AND state = ANY($2)`,
+          [a.id, LOST_WITH_AGENT],
         )) as { id: string }[];
         for (const d of ds) {
-          await this.states.move(
-            tx,
-            d.id,
-            [S.Ready, S.Assigned, S.InUse, S.Destroying],
-            S.Lost,
-            SYSTEM,
-            {
-              last_error: 'its agent went silent',
-            },
-          );
+          await this.states.move(tx, d.id, LOST_WITH_AGENT, S.Lost, SYSTEM, {
+            last_error: 'its agent went silent',
+          });
         }
       }
     });
@@ -393,8 +387,8 @@ export class AgentsService {
         )) as AgentView['templates'],
         desktops: (await this.ds.query(
           `SELECT id, state, vm_id AS "vmId", private_mib AS "privateMib", shared_mib AS "sharedMib"
-             FROM desktops WHERE agent_id = $1 AND state NOT IN ('destroyed', 'lost') ORDER BY created_at`,
-          [a.id],
+             FROM desktops WHERE agent_id = $1 AND state = ANY($2) ORDER BY created_at`,
+          [a.id, HOLDING_A_VM],
         )) as AgentView['desktops'],
       })),
     );

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DesktopState } from '@forkdesk/db';
 import type { EntityManager } from 'typeorm';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import type { AgentEndpoint } from './agent-client';
@@ -33,7 +34,7 @@ export class PlacementService {
       `SELECT a.id, a.api_url, a.api_token, t.id AS template_id, t.agent_template_id,
               a.available_mib - a.reserve_mib - COALESCE((
                 SELECT sum(p.memory_mib * $5::float8)::int FROM desktops d JOIN pools p ON p.id = d.pool_id
-                 WHERE d.agent_id = a.id AND d.state = 'forking'), 0) AS free_mib
+                 WHERE d.agent_id = a.id AND d.state = $6), 0) AS free_mib
          FROM agents a
          JOIN templates t ON t.agent_id = a.id AND t.image_version_id = $1 AND t.vcpus = $2
                          AND t.memory_mib = $3 AND t.state = 'ready'
@@ -41,7 +42,14 @@ export class PlacementService {
           AND a.last_heartbeat_at > now() - make_interval(secs => $4)
         ORDER BY free_mib DESC, a.id
         LIMIT 1`,
-      [imageVersionId, vcpus, memoryMib, this.config.agents.heartbeatTimeoutS, FORK_COST_SHARE],
+      [
+        imageVersionId,
+        vcpus,
+        memoryMib,
+        this.config.agents.heartbeatTimeoutS,
+        FORK_COST_SHARE,
+        DesktopState.Forking,
+      ],
     )) as {
       id: string;
       api_url: string;

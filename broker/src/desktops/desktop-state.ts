@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { BrokerMetrics } from '../health/metrics';
+import { ASSIGNED_STATES } from '../lifecycle/desktop-states';
 
 /** forking → ready → assigned → in_use → destroying → destroyed; live states may be lost. */
 export const TRANSITIONS: Record<S, readonly S[]> = {
@@ -15,8 +16,6 @@ export const TRANSITIONS: Record<S, readonly S[]> = {
   [S.Destroyed]: [],
   [S.Lost]: [S.Destroying, S.Destroyed],
 };
-
-export const LIVE_STATES = [S.Forking, S.Ready, S.Assigned, S.InUse] as const;
 
 /** The timestamp each state stamps when entered. */
 const STAMP: Partial<Record<S, string>> = {
@@ -129,10 +128,10 @@ export class DesktopStateMachine {
     const rows = (await tx.query(
       `UPDATE desktops SET session_state = $2::session_state, updated_at = now(),
               disconnected_at = CASE WHEN $2::session_state = 'connected' THEN NULL ELSE now() END
-        WHERE id = $1 AND state IN ('assigned', 'in_use')
+        WHERE id = $1 AND state = ANY($5)
           AND (session_state = ANY($3::session_state[]) OR ($4 AND session_state IS NULL))
         RETURNING pool_id`,
-      [id, to, from.filter((f) => f !== null), from.includes(null)],
+      [id, to, from.filter((f) => f !== null), from.includes(null), ASSIGNED_STATES],
     )) as [{ pool_id: string }[], number];
     const row = rows[0][0];
     if (!row) return false;

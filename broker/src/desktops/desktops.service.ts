@@ -8,6 +8,7 @@ import type { Actor } from '../common/actor';
 import { isUniqueViolation, RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { BrokerMetrics } from '../health/metrics';
+import { ASSIGNED_STATES, HOLDING_A_VM } from '../lifecycle/desktop-states';
 import { effectiveVersion } from '../pools/pools.service';
 import { DesktopStateMachine } from './desktop-state';
 import { DiskLeases } from './disk-leases';
@@ -25,9 +26,13 @@ const ENTITLED = `EXISTS (SELECT 1 FROM entitlements e
    WHERE e.pool_id = p.id AND (e.user_id = $1 OR e.group_id IN
      (SELECT m.group_id FROM memberships m WHERE m.user_id = $1)))`;
 
-/** The user's live desktop in a pool: assigned to them, or being forked for them. */
-const MINE = `((d.assigned_user_id = $1 AND d.state IN ('assigned', 'in_use'))
-   OR (d.reserved_user_id = $1 AND d.state = 'forking'))`;
+/**
+ * The user's live desktop in a pool: assigned to them, or being forked for them. `$2` is
+ * ASSIGNED_STATES and `$3` is forking (see MINE_PARAMS).
+ */
+const MINE = `((d.assigned_user_id = $1 AND d.state = ANY($2))
+   OR (d.reserved_user_id = $1 AND d.state = $3))`;
+const MINE_PARAMS = [ASSIGNED_STATES, S.Forking] as const;
 
 type OpenStep =
   | { kind: 'have'; desktop: DesktopBrief }
@@ -63,7 +68,7 @@ export class DesktopsService {
          LEFT JOIN desktops d ON d.pool_id = p.id AND ${MINE}
         WHERE ${ENTITLED}
         ORDER BY p.name`,
-      [userId],
+      [userId, ...MINE_PARAMS],
     )) as {
       id: string;
       name: string;
@@ -141,8 +146,8 @@ export class DesktopsService {
     actor: Actor,
   ): Promise<OpenStep> {
     const have = (await tx.query(
-      `SELECT d.id, d.state, d.session_state FROM desktops d WHERE d.pool_id = $2 AND ${MINE} LIMIT 1`,
-      [user.id, pool.id],
+      `SELECT d.id, d.state, d.session_state FROM desktops d WHERE d.pool_id = $4 AND ${MINE} LIMIT 1`,
+      [user.id, ...MINE_PARAMS, pool.id],
     )) as { id: string; state: S; session_state: SessionState | null }[];
     if (have[0]) {
       const h = have[0];
@@ -173,11 +178,11 @@ export class DesktopsService {
     }
     const spare = (await tx.query(
       `SELECT d.id, d.vm_id, d.agent_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
-        WHERE d.pool_id = $1 AND d.state = 'ready' AND d.image_version_id = $2 AND a.state = 'active'
+        WHERE d.pool_id = $1 AND d.state = $3 AND d.image_version_id = $2 AND a.state = 'active'
         ORDER BY d.ready_at
         LIMIT 1
         FOR UPDATE OF d SKIP LOCKED`,
-      [pool.id, version.id],
+      [pool.id, version.id, S.Ready],
     )) as { id: string; vm_id: string; agent_id: string; api_url: string; api_token: string }[];
     if (spare[0]) {
       const s = spare[0];
@@ -206,8 +211,8 @@ export class DesktopsService {
     }
     const inserted = (await tx.query(
       `INSERT INTO desktops (pool_id, image_version_id, agent_id, template_id, state, reserved_user_id)
-       VALUES ($1, $2, $3, $4, 'forking', $5) RETURNING id`,
-      [pool.id, version.id, place.agentId, place.templateId, user.id],
+       VALUES ($1, $2, $3, $4, $6, $5) RETURNING id`,
+      [pool.id, version.id, place.agentId, place.templateId, user.id, S.Forking],
     )) as { id: string }[];
     const id = inserted[0].id;
     await this.states.created(tx, id, pool.id, actor, { reservedFor: user.id });
@@ -319,8 +324,9 @@ export class DesktopsService {
               EXISTS (SELECT 1 FROM desktop_sessions s WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL) AS connected
          FROM desktops d JOIN users u ON u.id = d.assigned_user_id JOIN pools p ON p.id = d.pool_id
          LEFT JOIN agents a ON a.id = d.agent_id
-        WHERE d.state IN ('assigned', 'in_use')
+        WHERE d.state = ANY($1)
         ORDER BY d.assigned_at`,
+      [ASSIGNED_STATES],
     )) as {
       id: string;
       state: S;
@@ -361,8 +367,8 @@ export class DesktopsService {
   ): Promise<void> {
     const live = (await tx.query(
       `SELECT count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying')`,
-      [pool.id],
+        WHERE pool_id = $1 AND state = ANY($2)`,
+      [pool.id, HOLDING_A_VM],
     )) as { n: number }[];
     if (live[0].n < pool.maxSize) return;
     this.metrics.openRefused.inc({ reason: 'pool_max' });

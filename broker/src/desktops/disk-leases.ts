@@ -3,14 +3,12 @@ import type { LeaseRenewal } from '@forkdesk/agent-contract';
 import type { EntityManager } from 'typeorm';
 import { RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
+import { LIVE_STATES } from '../lifecycle/desktop-states';
 
 export interface DiskLease {
   diskPath: string;
   expiresAt: Date;
 }
-
-/** Desktops whose lease heartbeats may renew (a destroying one is left to lapse: fencing). */
-const HOLDING = `('forking', 'ready', 'assigned', 'in_use')`;
 
 /**
  * Leases on users' home disks (table user_disk_leases, one row per disk): taken in the
@@ -85,8 +83,9 @@ export class DiskLeases {
       `UPDATE user_disk_leases l SET expires_at = now() + make_interval(secs => $3)
          FROM desktops d
         WHERE d.id = l.desktop_id AND l.agent_id = $1 AND l.expires_at > now()
-          AND d.state IN ${HOLDING} AND d.vm_id = ANY($2)`,
-      [agentId, vmIds, this.config.homes.leaseTtlS],
+          AND d.state = ANY($4) AND d.vm_id = ANY($2)`,
+      // A destroying desktop's lease is left to lapse (fencing): only live ones renew.
+      [agentId, vmIds, this.config.homes.leaseTtlS, LIVE_STATES],
     );
     const rows = (await tx.query(
       `SELECT d.vm_id, l.expires_at FROM user_disk_leases l JOIN desktops d ON d.id = l.desktop_id

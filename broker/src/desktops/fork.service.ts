@@ -185,8 +185,8 @@ export class ForkService {
   async destroy(desktopId: string): Promise<boolean> {
     const rows = (await this.ds.query(
       `SELECT d.pool_id, d.vm_id, a.api_url, a.api_token FROM desktops d
-         LEFT JOIN agents a ON a.id = d.agent_id WHERE d.id = $1 AND d.state = 'destroying'`,
-      [desktopId],
+         LEFT JOIN agents a ON a.id = d.agent_id WHERE d.id = $1 AND d.state = $2`,
+      [desktopId, S.Destroying],
     )) as {
       pool_id: string;
       vm_id: string | null;

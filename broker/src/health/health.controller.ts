@@ -1,5 +1,6 @@
 import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { DesktopState } from '@forkdesk/db';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.decorator';
 import { BrokerMetrics } from './metrics';
@@ -29,7 +30,8 @@ export class HealthController {
   async scrape(): Promise<string> {
     const rows = (await this.ds.query(
       `SELECT state::text AS state, count(*)::int AS n FROM desktops
-        WHERE state <> 'destroyed' GROUP BY state`,
+        WHERE state <> $1 GROUP BY state`,
+      [DesktopState.Destroyed],
     )) as { state: string; n: number }[];
     this.metrics.desktops.reset();
     for (const r of rows) this.metrics.desktops.set({ state: r.state }, r.n);

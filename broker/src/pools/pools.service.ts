@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import {
   Desktop,
-  DesktopState,
   Entitlement,
   GoldenImage,
   Group,
@@ -16,11 +15,12 @@ import {
   RefreshPolicy,
   User,
 } from '@forkdesk/db';
-import { DataSource, EntityManager, In, Not } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { conflictOnDuplicate } from '../common/errors';
 import { currentVersion } from '../images/images.service';
+import { HOLDING_A_VM } from '../lifecycle/desktop-states';
 import type {
   CreateEntitlementDto,
   CreatePoolDto,
@@ -34,8 +34,6 @@ export async function effectiveVersion(m: EntityManager, pool: Pool): Promise<Im
   if (pool.imageVersionId) return m.findOneBy(ImageVersion, { id: pool.imageVersionId });
   return currentVersion(m, pool.imageId);
 }
-
-const FINISHED = [DesktopState.Destroyed, DesktopState.Lost];
 
 @Injectable()
 export class PoolsService {
@@ -58,8 +56,8 @@ export class PoolsService {
   private async view(p: Pool): Promise<PoolView> {
     const counts = (await this.ds.query(
       `SELECT state::text AS state, count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state NOT IN ('destroyed', 'lost') GROUP BY state`,
-      [p.id],
+        WHERE pool_id = $1 AND state = ANY($2) GROUP BY state`,
+      [p.id, HOLDING_A_VM],
     )) as { state: string; n: number }[];
     return {
       id: p.id,
@@ -149,7 +147,7 @@ export class PoolsService {
     await this.ds.transaction(async (tx) => {
       const p = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!p) throw new NotFoundException('pool not found');
-      const live = await tx.countBy(Desktop, { poolId: id, state: Not(In(FINISHED)) });
+      const live = await tx.countBy(Desktop, { poolId: id, state: In(HOLDING_A_VM) });
       if (live > 0)
         throw new ConflictException(
           `pool still has ${live} desktops: set maxSize/minSpare to 0 and log them off first`,

@@ -11,6 +11,7 @@ import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../desktops/desktop-state';
 import { ForkService, type PendingFork } from '../desktops/fork.service';
+import { ASSIGNED_STATES, HOLDING_A_VM } from '../lifecycle/desktop-states';
 import { agentImageKey, imageSource, type VersionFiles } from '../images/manifest';
 import { effectiveVersion } from '../pools/pools.service';
 
@@ -66,9 +67,9 @@ export class PoolReconciler implements BeforeApplicationShutdown {
       // after logoff; desktops in use stay until logoff.
       const stale = (await tx.query(
         `SELECT id FROM desktops WHERE pool_id = $1 AND image_version_id <> $2
-            AND (state = 'ready' OR (state IN ('assigned', 'in_use') AND session_state = 'logged_off'))
+            AND (state = $3 OR (state = ANY($4) AND session_state = 'logged_off'))
           FOR UPDATE SKIP LOCKED`,
-        [pool.id, version.id],
+        [pool.id, version.id, S.Ready, ASSIGNED_STATES],
       )) as { id: string }[];
       for (const s of stale) {
         await this.states.move(
@@ -82,11 +83,11 @@ export class PoolReconciler implements BeforeApplicationShutdown {
         );
       }
       const [c] = (await tx.query(
-        `SELECT count(*) FILTER (WHERE (state = 'ready' AND image_version_id = $2)
-                                   OR (state = 'forking' AND reserved_user_id IS NULL))::int AS spares,
-                count(*) FILTER (WHERE state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying'))::int AS live
+        `SELECT count(*) FILTER (WHERE (state = $3 AND image_version_id = $2)
+                                   OR (state = $4 AND reserved_user_id IS NULL))::int AS spares,
+                count(*) FILTER (WHERE state = ANY($5))::int AS live
            FROM desktops WHERE pool_id = $1`,
-        [pool.id, version.id],
+        [pool.id, version.id, S.Ready, S.Forking, HOLDING_A_VM],
       )) as { spares: number; live: number }[];
       const want = Math.min(pool.minSpare - c.spares, pool.maxSize - c.live);
       const forks: PendingFork[] = [];
@@ -99,8 +100,8 @@ export class PoolReconciler implements BeforeApplicationShutdown {
         }
         const [row] = (await tx.query(
           `INSERT INTO desktops (pool_id, image_version_id, agent_id, template_id, state)
-           VALUES ($1, $2, $3, $4, 'forking') RETURNING id`,
-          [pool.id, version.id, place.agentId, place.templateId],
+           VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+          [pool.id, version.id, place.agentId, place.templateId, S.Forking],
         )) as { id: string }[];
         await this.states.created(tx, row.id, pool.id, SYSTEM, { spare: true });
         forks.push({

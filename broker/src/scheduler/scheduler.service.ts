@@ -14,6 +14,7 @@ import { PoolEvents } from '../desktops/pool-events';
 import { DesktopStateMachine } from '../desktops/desktop-state';
 import { DesktopState as S } from '@forkdesk/db';
 import { BrokerMetrics } from '../health/metrics';
+import { ASSIGNED_STATES } from '../lifecycle/desktop-states';
 import { LeaderLock } from './leader-lock';
 import { NightlyRefresh } from './nightly-refresh.service';
 import { PoolReconciler } from './pool-reconciler.service';
@@ -105,8 +106,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   /** Forks that never came back are given up; destroys that failed are tried again. */
   private async finishStuck(): Promise<void> {
     const stuck = (await this.ds.query(
-      `SELECT id FROM desktops WHERE state = 'forking' AND created_at < now() - make_interval(secs => $1)`,
-      [this.config.scheduler.forkTimeoutS],
+      `SELECT id FROM desktops WHERE state = $2 AND created_at < now() - make_interval(secs => $1)`,
+      [this.config.scheduler.forkTimeoutS, S.Forking],
     )) as { id: string }[];
     for (const d of stuck) {
       await this.ds.transaction((tx) =>
@@ -117,7 +118,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       );
     }
     const destroying = (await this.ds.query(
-      `SELECT id FROM desktops WHERE state = 'destroying' AND updated_at < now() - interval '30 seconds'`,
+      `SELECT id FROM desktops WHERE state = $1 AND updated_at < now() - interval '30 seconds'`,
+      [S.Destroying],
     )) as { id: string }[];
     for (const d of destroying) await this.forks.destroy(d.id);
   }
@@ -131,12 +133,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private async disconnectLogoffs(): Promise<void> {
     const due = (await this.ds.query(
       `SELECT d.id FROM desktops d JOIN pools p ON p.id = d.pool_id
-        WHERE d.state IN ('assigned', 'in_use') AND p.idle_timeout_min > 0
+        WHERE d.state = ANY($2) AND p.idle_timeout_min > 0
           AND (d.session_state IS NULL OR d.session_state = 'disconnected'
                -- kept while the pool was dedicated; it is floating now
                OR (d.session_state = 'logged_off' AND p.assignment_mode = 'floating'))
           AND COALESCE(d.disconnected_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)`,
-      [this.clock.now()],
+      [this.clock.now(), ASSIGNED_STATES],
     )) as { id: string }[];
     for (const d of due) await this.desktops.logoff(d.id, SYSTEM, null, 'disconnect timeout');
   }

@@ -27,9 +27,9 @@ export async function markLocalDown(
   const audit = app.get(AuditService);
   return ds.transaction(async (tx) => {
     const rows = (await tx.query(
-      `SELECT id, state FROM desktops WHERE agent_id = $1 AND state NOT IN ('destroyed')
+      `SELECT id, state FROM desktops WHERE agent_id = $1 AND state <> $2
         FOR UPDATE`,
-      [agentId],
+      [agentId, S.Destroyed],
     )) as { id: string; state: S }[];
     const reason = { reason: purge ? 'npm run down -- --purge' : 'npm run down' };
     for (const d of rows) {
