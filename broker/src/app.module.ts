@@ -7,6 +7,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CLOCK, systemClock } from './common/clock';
 import { LOGGER } from './common/logger';
+import { SettingsRepository } from './common/settings.repository';
 import { BROKER_CONFIG, type BrokerConfig } from './config';
 import { DesktopStateModule } from './desktops/desktop-state.module';
 import { DesktopsModule } from './desktops/desktops.module';
@@ -17,7 +18,7 @@ import { SchedulerModule } from './scheduler/scheduler.module';
 import { TunnelModule } from './tunnel/tunnel.module';
 import { UsersModule } from './users/users.module';
 
-/** Config, logger and clock: one of each per broker, available everywhere. */
+/** Config, logger, clock and the shared settings: one of each per broker, available everywhere. */
 @Global()
 @Module({})
 class CoreModule {
@@ -28,8 +29,9 @@ class CoreModule {
         { provide: BROKER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: log },
         { provide: CLOCK, useValue: systemClock },
+        SettingsRepository,
       ],
-      exports: [BROKER_CONFIG, LOGGER, CLOCK],
+      exports: [BROKER_CONFIG, LOGGER, CLOCK, SettingsRepository],
     };
   }
 }
