@@ -28,6 +28,7 @@ import type {
   PoolView,
   UpdatePoolDto,
 } from './pools.dto';
+import { PoolsRepository } from './pools.repository';
 
 /** The version a pool's new desktops fork from: pinned, or the image's current one. */
 export async function effectiveVersion(m: EntityManager, pool: Pool): Promise<ImageVersion | null> {
@@ -40,6 +41,7 @@ export class PoolsService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly repo: PoolsRepository,
   ) {}
 
   async list(): Promise<PoolView[]> {
@@ -54,11 +56,6 @@ export class PoolsService {
   }
 
   private async view(p: Pool): Promise<PoolView> {
-    const counts = (await this.ds.query(
-      `SELECT state::text AS state, count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state = ANY($2) GROUP BY state`,
-      [p.id, HOLDING_A_VM],
-    )) as { state: string; n: number }[];
     return {
       id: p.id,
       name: p.name,
@@ -74,7 +71,7 @@ export class PoolsService {
       assignmentMode: p.assignmentMode,
       persistentHome: p.persistentHome,
       networkMode: p.networkMode,
-      desktops: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+      desktops: await this.repo.desktopCounts(p.id),
     };
   }
 
