@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthSession, User } from '@forkdesk/db';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionUser } from './session-user';
+import type { SessionUser } from '../common/session-user';
 
 /** A live session found by its token's hash, with its user. */
 export interface SessionRow {

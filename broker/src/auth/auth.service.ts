@@ -5,11 +5,11 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { AuthRepository } from './auth.repository';
 import { AUTH_STRATEGIES, type AuthStrategy } from './auth-strategy';
 import { LoginThrottle } from './login-throttle';
-import type { SessionUser } from './session-user';
+import type { SessionUser } from '../common/session-user';
 import { SessionStore } from './session.store';
 
 export interface LoginResult {

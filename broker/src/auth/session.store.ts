@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'crypto';
 import type { EntityManager } from 'typeorm';
 import { AuthRepository } from './auth.repository';
-import type { SessionUser } from './session-user';
+import type { SessionUser } from '../common/session-user';
 
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token, 'utf8').digest('hex');

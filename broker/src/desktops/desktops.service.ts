@@ -4,15 +4,15 @@ import { AssignmentMode, Desktop, DesktopState as S, Pool, SessionState } from '
 import { DataSource, EntityManager } from 'typeorm';
 import type { AgentEndpoint } from '../agents/agent-client';
 import { PlacementService } from '../agents/placement';
-import type { SessionUser } from '../auth/session-user';
+import type { SessionUser } from '../common/session-user';
 import type { Actor } from '../common/actor';
 import { isUniqueViolation, RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { effectiveVersion } from '../pools/pools.service';
-import { DesktopStateMachine } from './desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopsRepository, type MyPool, type SessionView } from './desktops.repository';
-import { DiskLeases } from './disk-leases';
+import { DiskLeases } from '../lifecycle/disk-leases';
 import { ForkService, type PendingFork } from './fork.service';
 import { PoolEvents } from './pool-events';
 

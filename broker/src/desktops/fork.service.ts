@@ -11,11 +11,11 @@ import {
 } from '../agents/agent-client';
 import { type Actor, SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from './desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopsRepository } from './desktops.repository';
-import { DiskLeases } from './disk-leases';
+import { DiskLeases } from '../lifecycle/disk-leases';
 import { PoolEvents } from './pool-events';
 
 /** A `forking` desktop row, committed before the agent is asked (its id is the fork's key). */

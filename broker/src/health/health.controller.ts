@@ -1,8 +1,8 @@
 import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/roles.decorator';
+import { Public } from '../common/roles.decorator';
 import { HealthRepository } from './health.repository';
-import { BrokerMetrics } from './metrics';
+import { BrokerMetrics } from '../common/metrics';
 
 @ApiTags('health')
 @Public()

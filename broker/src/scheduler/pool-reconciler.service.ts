@@ -10,7 +10,7 @@ import { TemplatesRepository } from '../agents/templates.repository';
 import { SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopsRepository } from '../desktops/desktops.repository';
 import { ForkService, type PendingFork } from '../desktops/fork.service';
 import { agentImageKey, imageSource } from '../images/manifest';

@@ -5,7 +5,7 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { TemplatesRepository } from '../agents/templates.repository';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM } from '../common/actor';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 
 export interface LocalDownResult {
   desktops: number;

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { ASSIGNED_STATES } from '../lifecycle/desktop-states';
 import { TunnelKey } from './tunnel-key';
 import { TunnelRepository } from './tunnel.repository';

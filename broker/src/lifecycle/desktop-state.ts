@@ -3,8 +3,8 @@ import { DesktopState as S, SessionState } from '@forkdesk/db';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
-import { BrokerMetrics } from '../health/metrics';
-import { ASSIGNED_STATES } from '../lifecycle/desktop-states';
+import { BrokerMetrics } from '../common/metrics';
+import { LifecycleRepository, type MovedRow, type TransitionPatch } from './lifecycle.repository';
 
 /** forking → ready → assigned → in_use → destroying → destroyed; live states may be lost. */
 export const TRANSITIONS: Record<S, readonly S[]> = {
@@ -17,43 +17,22 @@ export const TRANSITIONS: Record<S, readonly S[]> = {
   [S.Lost]: [S.Destroying, S.Destroyed],
 };
 
-/** The timestamp each state stamps when entered. */
-const STAMP: Partial<Record<S, string>> = {
-  [S.Ready]: 'ready_at',
-  [S.Assigned]: 'assigned_at',
-  [S.InUse]: 'last_active_at',
-  [S.Destroyed]: 'destroyed_at',
-};
+export type { TransitionPatch } from './lifecycle.repository';
 
-/** Extra columns a transition may set, by column name. */
-export type TransitionPatch = Partial<{
-  assigned_user_id: string;
-  reserved_user_id: string | null;
-  agent_id: string;
-  template_id: string | null;
-  vm_id: string;
-  last_error: string | null;
-}>;
-
-export interface TransitionRow {
-  id: string;
-  pool_id: string;
-  agent_id: string | null;
-  vm_id: string | null;
-  assigned_user_id: string | null;
-  state: S;
-}
+/** A desktop after a move: its row's facts and the state it is in now. */
+export type TransitionRow = Omit<MovedRow, 'fromState'> & { state: S };
 
 /**
- * Moves one desktop from one of `from` to `to` with a guarded UPDATE (… WHERE state IN
- * (expected)): of two brokers racing for the same change, exactly one gets the row. The
- * change and its audit record share the caller's transaction.
+ * Moves one desktop from one of `from` to `to` (LifecycleRepository.moveState: of two brokers
+ * racing for the same change, exactly one gets the row), counted and audited; the change and
+ * its audit record share the caller's transaction.
  */
 @Injectable()
 export class DesktopStateMachine {
   constructor(
     private readonly audit: AuditService,
     private readonly metrics: BrokerMetrics,
+    private readonly repo: LifecycleRepository,
   ) {}
 
   async move(
@@ -67,30 +46,14 @@ export class DesktopStateMachine {
   ): Promise<TransitionRow | null> {
     const allowed = from.filter((f) => TRANSITIONS[f].includes(to));
     if (allowed.length === 0) throw new Error(`no transition from ${from.join('|')} to ${to}`);
-    const sets = ['state = $2', 'updated_at = now()'];
-    const params: unknown[] = [id, to, allowed];
-    const stamp = STAMP[to];
-    if (stamp) sets.push(`${stamp} = now()`);
-    for (const [col, value] of Object.entries(patch)) {
-      params.push(value);
-      sets.push(`${col} = $${params.length}`);
-    }
-    // The old state comes from a self-join on the locked row, so the audit names it exactly.
-    const rows = (await tx.query(
-      `UPDATE desktops d SET ${sets.join(', ')}
-         FROM (SELECT id, state FROM desktops WHERE id = $1 FOR UPDATE) old
-        WHERE d.id = old.id AND old.state = ANY($3::desktop_state[])
-        RETURNING d.id, d.pool_id, d.agent_id, d.vm_id, d.assigned_user_id, old.state AS from_state`,
-      params,
-    )) as [(TransitionRow & { from_state: S })[], number];
-    const row = rows[0][0];
+    const row = await this.repo.moveState(tx, id, allowed, to, patch);
     if (!row) return null;
-    this.metrics.transitions.inc({ from: row.from_state, to });
+    this.metrics.transitions.inc({ from: row.fromState, to });
     await this.audit.record(tx, actor, {
       action: `desktop.${to}`,
       targetType: 'desktop',
       targetId: id,
-      details: { from: row.from_state, to, poolId: row.pool_id, ...details },
+      details: { from: row.fromState, to, poolId: row.poolId, ...details },
     });
     return { ...row, state: to };
   }
@@ -125,21 +88,13 @@ export class DesktopStateMachine {
     actor: Actor,
     details: Record<string, unknown> = {},
   ): Promise<boolean> {
-    const rows = (await tx.query(
-      `UPDATE desktops SET session_state = $2::session_state, updated_at = now(),
-              disconnected_at = CASE WHEN $2::session_state = 'connected' THEN NULL ELSE now() END
-        WHERE id = $1 AND state = ANY($5)
-          AND (session_state = ANY($3::session_state[]) OR ($4 AND session_state IS NULL))
-        RETURNING pool_id`,
-      [id, to, from.filter((f) => f !== null), from.includes(null), ASSIGNED_STATES],
-    )) as [{ pool_id: string }[], number];
-    const row = rows[0][0];
-    if (!row) return false;
+    const poolId = await this.repo.moveSession(tx, id, from, to);
+    if (!poolId) return false;
     await this.audit.record(tx, actor, {
       action: `desktop.session.${to}`,
       targetType: 'desktop',
       targetId: id,
-      details: { poolId: row.pool_id, ...details },
+      details: { poolId, ...details },
     });
     return true;
   }
