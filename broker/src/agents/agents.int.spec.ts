@@ -2,8 +2,6 @@ import { DesktopState } from '@forkdesk/db';
 import request from 'supertest';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_agents');
 
 describe('agents', () => {

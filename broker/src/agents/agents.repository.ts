@@ -78,33 +78,23 @@ export class AgentsRepository {
     ]);
   }
 
-  /** Active agents silent for `silentS` are drained, `problem` added to their card. */
-  async drainSilent(
+  /**
+   * Agents in one of `from` silent for `silentS` move to `to` with `problem` on their card
+   * (added to the problem shown, for a drain: it may say more than the silence).
+   */
+  async markSilent(
     tx: EntityManager,
+    from: readonly AgentState[],
+    to: AgentState,
     silentS: number,
     problem: string,
   ): Promise<{ id: string; name: string }[]> {
     const [rows] = (await tx.query(
       `UPDATE agents SET state = $3, problem_at = now(),
-              problem = COALESCE(problem || ' ', '') || $2
-        WHERE state = $4 AND last_heartbeat_at < now() - make_interval(secs => $1)
+              problem = CASE WHEN $5::boolean THEN COALESCE(problem || ' ', '') || $2 ELSE $2 END
+        WHERE state = ANY($4) AND last_heartbeat_at < now() - make_interval(secs => $1)
         RETURNING id, name`,
-      [silentS, problem, AgentState.Draining, AgentState.Active],
-    )) as [{ id: string; name: string }[], number];
-    return rows;
-  }
-
-  /** Active or draining agents silent for `silentS` are lost, `problem` on their card. */
-  async loseSilent(
-    tx: EntityManager,
-    silentS: number,
-    problem: string,
-  ): Promise<{ id: string; name: string }[]> {
-    const [rows] = (await tx.query(
-      `UPDATE agents SET state = $3, problem_at = now(), problem = $2
-        WHERE state = ANY($4)
-          AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
-      [silentS, problem, AgentState.Lost, [AgentState.Active, AgentState.Draining]],
+      [silentS, problem, to, from, to === AgentState.Draining],
     )) as [{ id: string; name: string }[], number];
     return rows;
   }

@@ -305,8 +305,10 @@ export class AgentsService {
   async checkSilent(): Promise<void> {
     const { heartbeatTimeoutS, lostAfterS } = this.config.agents;
     await this.ds.transaction(async (tx) => {
-      const drained = await this.repo.drainSilent(
+      const drained = await this.repo.markSilent(
         tx,
+        [AgentState.Active],
+        AgentState.Draining,
         heartbeatTimeoutS,
         `No heartbeat for ${heartbeatTimeoutS} s: no new desktops go to it until it reports again (is its agent running and able to reach the broker?).`,
       );
@@ -318,8 +320,10 @@ export class AgentsService {
           details: { name: a.name, reason: `no heartbeat for ${heartbeatTimeoutS} s` },
         });
       }
-      const lost = await this.repo.loseSilent(
+      const lost = await this.repo.markSilent(
         tx,
+        [AgentState.Active, AgentState.Draining],
+        AgentState.Lost,
         lostAfterS,
         `No heartbeat for ${lostAfterS} s: its desktops were marked lost; start its agent again to bring it back.`,
       );

@@ -3,8 +3,6 @@ import { PASSWORD } from '../testing/broker-harness';
 import { HttpSession } from '../testing/http-session';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_auth');
 
 describe('auth', () => {

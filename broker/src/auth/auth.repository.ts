@@ -19,6 +19,12 @@ interface SessionUserRow {
   role: User['role'];
 }
 
+const toSession = (r: SessionUserRow): SessionRow => ({
+  sessionId: r.session_id,
+  lastSeenAt: r.last_seen_at,
+  user: { id: r.id, username: r.username, displayName: r.display_name, role: r.role },
+});
+
 /** Login sessions (auth_sessions) and the failed-login count on users. */
 @Injectable()
 export class AuthRepository {
@@ -39,13 +45,7 @@ export class AuthRepository {
         WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
       [tokenHash],
     )) as SessionUserRow[];
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      sessionId: r.session_id,
-      lastSeenAt: r.last_seen_at,
-      user: { id: r.id, username: r.username, displayName: r.display_name, role: r.role },
-    };
+    return rows[0] ? toSession(rows[0]) : null;
   }
 
   async touchSession(sessionId: string): Promise<void> {

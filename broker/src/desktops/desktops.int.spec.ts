@@ -10,8 +10,6 @@ import { TunnelKey } from '../tunnel/tunnel-key';
 import { decryptTunnelToken } from '../tunnel/tunnel-token';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_desktops');
 
 describe('desktops', () => {

@@ -2,8 +2,6 @@ import request from 'supertest';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_health');
 
 describe('service', () => {

@@ -3,8 +3,6 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_images');
 
 describe('admin: images', () => {

@@ -56,6 +56,15 @@ interface MovedDbRow {
 
 type LeaseRow = { disk_path: string; expires_at: Date };
 
+const toMoved = (r: MovedDbRow): MovedRow => ({
+  id: r.id,
+  poolId: r.pool_id,
+  agentId: r.agent_id,
+  vmId: r.vm_id,
+  assignedUserId: r.assigned_user_id,
+  fromState: r.from_state,
+});
+
 const toLease = (r: LeaseRow): DiskLease => ({ diskPath: r.disk_path, expiresAt: r.expires_at });
 
 /** The SQL of the desktop state machine and of the home disk leases (user_disk_leases). */
@@ -89,16 +98,7 @@ export class LifecycleRepository {
         RETURNING d.id, d.pool_id, d.agent_id, d.vm_id, d.assigned_user_id, old.state AS from_state`,
       params,
     )) as [MovedDbRow[], number];
-    const r = rows[0][0];
-    if (!r) return null;
-    return {
-      id: r.id,
-      poolId: r.pool_id,
-      agentId: r.agent_id,
-      vmId: r.vm_id,
-      assignedUserId: r.assigned_user_id,
-      fromState: r.from_state,
-    };
+    return rows[0][0] ? toMoved(rows[0][0]) : null;
   }
 
   /**

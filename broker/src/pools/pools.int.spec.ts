@@ -1,7 +1,5 @@
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_pools');
 
 describe('admin: pools', () => {

@@ -62,6 +62,7 @@ async function stopHttpFixture(f: Partial<HttpFixture>): Promise<void> {
  */
 export function httpFixture(label: string): HttpFixture {
   const f: Partial<HttpFixture> = {};
+  jest.setTimeout(60_000); // a broker and its database start per spec file
   beforeAll(async () => {
     Object.assign(f, await startHttpFixture(label));
   });

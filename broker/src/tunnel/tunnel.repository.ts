@@ -38,6 +38,16 @@ interface SessionRow {
   mode: SessionMode;
 }
 
+const toTarget = (r: TargetRow): TunnelTarget => ({
+  id: r.id,
+  state: r.state,
+  vmId: r.vm_id,
+  assignedUserId: r.assigned_user_id,
+  gatewayHost: r.gateway_host,
+  gatewayPort: r.gateway_port,
+  displayKey: r.display_key,
+});
+
 const toSession = (r: SessionRow): DisplaySession => ({
   desktopId: r.desktop_id,
   userId: r.user_id,
@@ -56,17 +66,7 @@ export class TunnelRepository {
         WHERE d.id = $1 FOR UPDATE OF d`,
       [desktopId],
     )) as TargetRow[];
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      id: r.id,
-      state: r.state,
-      vmId: r.vm_id,
-      assignedUserId: r.assigned_user_id,
-      gatewayHost: r.gateway_host,
-      gatewayPort: r.gateway_port,
-      displayKey: r.display_key,
-    };
+    return rows[0] ? toTarget(rows[0]) : null;
   }
 
   /** Ends the desktop's open control session, if any: a reconnect replaces it. */

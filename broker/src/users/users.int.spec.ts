@@ -1,8 +1,6 @@
 import { HttpSession } from '../testing/http-session';
 import { httpFixture } from '../testing/http-fixture';
 
-jest.setTimeout(60_000);
-
 const f = httpFixture('broker_users');
 
 describe('admin: users and groups', () => {
