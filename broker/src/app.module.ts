@@ -7,17 +7,19 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CLOCK, systemClock } from './common/clock';
 import { LOGGER } from './common/logger';
+import { BrokerMetrics } from './common/metrics';
+import { SettingsRepository } from './common/settings.repository';
 import { BROKER_CONFIG, type BrokerConfig } from './config';
-import { DesktopStateModule } from './desktops/desktop-state.module';
 import { DesktopsModule } from './desktops/desktops.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { PoolsModule } from './pools/pools.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { TunnelModule } from './tunnel/tunnel.module';
 import { UsersModule } from './users/users.module';
 
-/** Config, logger and clock: one of each per broker, available everywhere. */
+/** Config, logger, clock, metrics and the shared settings: one of each per broker, everywhere. */
 @Global()
 @Module({})
 class CoreModule {
@@ -28,8 +30,10 @@ class CoreModule {
         { provide: BROKER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: log },
         { provide: CLOCK, useValue: systemClock },
+        BrokerMetrics,
+        SettingsRepository,
       ],
-      exports: [BROKER_CONFIG, LOGGER, CLOCK],
+      exports: [BROKER_CONFIG, LOGGER, CLOCK, BrokerMetrics, SettingsRepository],
     };
   }
 }
@@ -57,7 +61,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         AuthModule,
-        DesktopStateModule,
+        LifecycleModule,
         UsersModule,
         ImagesModule,
         PoolsModule,

@@ -15,7 +15,7 @@ import { databaseDeadline, DatabaseWatch } from './health/database-watch';
 import { PinoNestLogger } from './common/logger';
 import { createValidationPipe } from './common/validation';
 import type { BrokerConfig } from './config';
-import { BrokerMetrics } from './health/metrics';
+import { BrokerMetrics } from './common/metrics';
 import { TunnelGateway } from './tunnel/tunnel.gateway';
 
 /** Paths the portal's client-side router never owns. */

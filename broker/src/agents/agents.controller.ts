@@ -12,7 +12,7 @@ import type { Agent } from '@forkdesk/db';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { EnrollmentResponse, HeartbeatReply } from '@forkdesk/agent-contract';
 import type { Request } from 'express';
-import { Public, Roles } from '../auth/roles.decorator';
+import { Public, Roles } from '../common/roles.decorator';
 import { type Actor, clientIp, CurrentActor } from '../common/actor';
 import { AgentView, CreateEnrollmentTokenDto, EnrollDto, HeartbeatDto } from './agents.dto';
 import { AgentsService } from './agents.service';

@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { AGENT_CLIENT, HttpAgentClient } from './agent-client';
 import { AdminAgentsController, AgentApiController } from './agents.controller';
+import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
+import { TemplatesRepository } from './templates.repository';
 import { PlacementService } from './placement';
 import { PkiService } from './pki/pki.service';
 
@@ -10,6 +12,8 @@ import { PkiService } from './pki/pki.service';
   controllers: [AdminAgentsController, AgentApiController],
   providers: [
     AgentsService,
+    AgentsRepository,
+    TemplatesRepository,
     PlacementService,
     PkiService,
     {
@@ -21,6 +25,13 @@ import { PkiService } from './pki/pki.service';
       inject: [BROKER_CONFIG, PkiService],
     },
   ],
-  exports: [AgentsService, PlacementService, PkiService, AGENT_CLIENT],
+  exports: [
+    AgentsService,
+    AgentsRepository,
+    TemplatesRepository,
+    PlacementService,
+    PkiService,
+    AGENT_CLIENT,
+  ],
 })
 export class AgentsModule {}

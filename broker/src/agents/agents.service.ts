@@ -24,12 +24,15 @@ import { type Actor, SYSTEM } from '../common/actor';
 import { isDatabaseUnavailable, isUniqueViolation } from '../common/errors';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from '../desktops/desktop-state';
-import { DiskLeases } from '../desktops/disk-leases';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
+import { DiskLeases } from '../lifecycle/disk-leases';
+import { LOST_WITH_AGENT } from '../lifecycle/desktop-states';
 import { AGENT_CLIENT, type AgentClient } from './agent-client';
+import { AgentsRepository } from './agents.repository';
 import type { AgentView, EnrollDto } from './agents.dto';
 import { PkiService } from './pki/pki.service';
 import { syncTemplates } from './template-sync';
+import { TemplatesRepository } from './templates.repository';
 
 /** How far an agent's clock may be behind ours when it dates a heartbeat. */
 const HEARTBEAT_SKEW_MS = 5_000;
@@ -52,6 +55,8 @@ const sameSecret = (a: string, b: string): boolean => {
 export class AgentsService {
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: AgentsRepository,
+    private readonly templates: TemplatesRepository,
     private readonly audit: AuditService,
     private readonly states: DesktopStateMachine,
     private readonly leases: DiskLeases,
@@ -153,9 +158,7 @@ export class AgentsService {
 
   /** The agent whose id and bearer token these are, or 401. */
   async authenticate(agentId: string, token: string | undefined): Promise<Agent> {
-    const agent = /^[0-9a-f-]{36}$/.test(agentId)
-      ? await this.ds.getRepository(Agent).findOneBy({ id: agentId })
-      : null;
+    const agent = /^[0-9a-f-]{36}$/.test(agentId) ? await this.repo.findById(agentId) : null;
     if (!agent?.apiToken || !token || !sameSecret(agent.apiToken, token))
       throw new UnauthorizedException('invalid agent credentials');
     return agent;
@@ -184,12 +187,7 @@ export class AgentsService {
   /** Shows `problem` on the agent's card, audited when it differs from the one shown. */
   private async noteProblem(agent: Agent, action: string, problem: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      const [rows] = (await tx.query(
-        `UPDATE agents SET problem = $2, problem_at = now()
-          WHERE id = $1 AND problem IS DISTINCT FROM $2 RETURNING id`,
-        [agent.id, problem],
-      )) as [unknown[], number];
-      if (rows.length === 0) return;
+      if (!(await this.repo.setProblem(tx, agent.id, problem))) return;
       await this.audit.record(tx, agentActor(agent), {
         action,
         targetType: 'agent',
@@ -228,7 +226,7 @@ export class AgentsService {
           details: { from: before.state, problem: before.problem },
         });
       }
-      await syncTemplates(tx, agent.id, hb.templates);
+      await syncTemplates(this.templates, tx, agent.id, hb.templates);
       const synced = await this.syncDesktops(tx, agent.id, hb, actor);
       const running = hb.vms.filter((v) => v.state !== 'dead').map((v) => v.id);
       return { ...synced, leases: await this.leases.renew(tx, agent.id, running) };
@@ -252,23 +250,14 @@ export class AgentsService {
     // that finished while the heartbeat was in flight is not in it yet (margin for clock skew).
     const sent = Date.parse(hb.sentAt);
     const listedAt = new Date((Number.isFinite(sent) ? sent : Date.now()) - HEARTBEAT_SKEW_MS);
-    const known = (await tx.query(
-      `SELECT id, vm_id, state, ready_at FROM desktops
-        WHERE agent_id = $1 AND vm_id IS NOT NULL AND state NOT IN ('destroyed', 'lost')`,
-      [agentId],
-    )) as { id: string; vm_id: string; state: S; ready_at: Date | null }[];
+    const known = await this.repo.heldDesktops(tx, agentId);
     let lost = 0;
     for (const d of known) {
-      const vm = running.get(d.vm_id);
-      if (!vm && d.ready_at && d.ready_at >= listedAt) continue;
+      const vm = running.get(d.vmId);
+      if (!vm && d.readyAt && d.readyAt >= listedAt) continue;
       if (vm) {
-        if (vm.memory) {
-          await tx.query(`UPDATE desktops SET private_mib = $2, shared_mib = $3 WHERE id = $1`, [
-            d.id,
-            Math.round(vm.memory.privateMiB),
-            Math.round(vm.memory.sharedMiB),
-          ]);
-        }
+        if (vm.memory)
+          await this.repo.setDesktopMemory(tx, d.id, vm.memory.privateMiB, vm.memory.sharedMiB);
       } else if (d.state === S.Destroying) {
         await this.states.move(
           tx,
@@ -287,7 +276,7 @@ export class AgentsService {
         lost++;
       }
     }
-    const claimed = new Set(known.map((d) => d.vm_id));
+    const claimed = new Set(known.map((d) => d.vmId));
     const graceMs = this.config.agents.orphanGraceS * 1000;
     // A fork that finished on the agent but not yet in our database is not an orphan: grace.
     const orphans = [...running.values()]
@@ -316,17 +305,14 @@ export class AgentsService {
   async checkSilent(): Promise<void> {
     const { heartbeatTimeoutS, lostAfterS } = this.config.agents;
     await this.ds.transaction(async (tx) => {
-      const drained = (await tx.query(
-        `UPDATE agents SET state = 'draining', problem_at = now(),
-                problem = COALESCE(problem || ' ', '') || $2
-          WHERE state = 'active' AND last_heartbeat_at < now() - make_interval(secs => $1)
-          RETURNING id, name`,
-        [
-          heartbeatTimeoutS,
-          `No heartbeat for ${heartbeatTimeoutS} s: no new desktops go to it until it reports again (is its agent running and able to reach the broker?).`,
-        ],
-      )) as [{ id: string; name: string }[], number];
-      for (const a of drained[0]) {
+      const drained = await this.repo.markSilent(
+        tx,
+        [AgentState.Active],
+        AgentState.Draining,
+        heartbeatTimeoutS,
+        `No heartbeat for ${heartbeatTimeoutS} s: no new desktops go to it until it reports again (is its agent running and able to reach the broker?).`,
+      );
+      for (const a of drained) {
         await this.audit.record(tx, SYSTEM, {
           action: 'agent.drain',
           targetType: 'agent',
@@ -334,44 +320,31 @@ export class AgentsService {
           details: { name: a.name, reason: `no heartbeat for ${heartbeatTimeoutS} s` },
         });
       }
-      const lost = (await tx.query(
-        `UPDATE agents SET state = 'lost', problem_at = now(), problem = $2
-          WHERE state IN ('active', 'draining')
-            AND last_heartbeat_at < now() - make_interval(secs => $1) RETURNING id, name`,
-        [
-          lostAfterS,
-          `No heartbeat for ${lostAfterS} s: its desktops were marked lost; start its agent again to bring it back.`,
-        ],
-      )) as [{ id: string; name: string }[], number];
-      for (const a of lost[0]) {
+      const lost = await this.repo.markSilent(
+        tx,
+        [AgentState.Active, AgentState.Draining],
+        AgentState.Lost,
+        lostAfterS,
+        `No heartbeat for ${lostAfterS} s: its desktops were marked lost; start its agent again to bring it back.`,
+      );
+      for (const a of lost) {
         await this.audit.record(tx, SYSTEM, {
           action: 'agent.lost',
           targetType: 'agent',
           targetId: a.id,
           details: { name: a.name },
         });
-        const ds = (await tx.query(
-          `SELECT id FROM desktops WHERE agent_id = $1 AND state IN ('ready', 'assigned', 'in_use', 'destroying')`,
-          [a.id],
-        )) as { id: string }[];
-        for (const d of ds) {
-          await this.states.move(
-            tx,
-            d.id,
-            [S.Ready, S.Assigned, S.InUse, S.Destroying],
-            S.Lost,
-            SYSTEM,
-            {
-              last_error: 'its agent went silent',
-            },
-          );
+        for (const id of await this.repo.desktopsLostWith(tx, a.id)) {
+          await this.states.move(tx, id, LOST_WITH_AGENT, S.Lost, SYSTEM, {
+            last_error: 'its agent went silent',
+          });
         }
       }
     });
   }
 
   async list(): Promise<AgentView[]> {
-    const agents = await this.ds.getRepository(Agent).find({ order: { name: 'ASC' } });
+    const agents = await this.repo.listByName();
     return Promise.all(
       agents.map(async (a) => ({
         id: a.id,
@@ -386,22 +359,13 @@ export class AgentsService {
         lastHeartbeatAt: a.lastHeartbeatAt,
         problem: a.problem,
         problemAt: a.problemAt,
-        templates: (await this.ds.query(
-          `SELECT id, image_version_id AS "imageVersionId", vcpus, memory_mib AS "memoryMib", state
-             FROM templates WHERE agent_id = $1 AND state <> 'deleted' ORDER BY created_at`,
-          [a.id],
-        )) as AgentView['templates'],
-        desktops: (await this.ds.query(
-          `SELECT id, state, vm_id AS "vmId", private_mib AS "privateMib", shared_mib AS "sharedMib"
-             FROM desktops WHERE agent_id = $1 AND state NOT IN ('destroyed', 'lost') ORDER BY created_at`,
-          [a.id],
-        )) as AgentView['desktops'],
+        ...(await this.repo.cardLists(a.id)),
       })),
     );
   }
 
   async get(id: string): Promise<Agent> {
-    const a = await this.ds.getRepository(Agent).findOneBy({ id });
+    const a = await this.repo.findById(id);
     if (!a) throw new NotFoundException('agent not found');
     return a;
   }

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { AuditFilter } from '@forkdesk/broker-contract';
-import { Roles } from '../auth/roles.decorator';
+import { Roles } from '../common/roles.decorator';
 import { AuditService, AuditView } from './audit.service';
 
 export class AuditQueryDto implements AuditFilter<Date> {

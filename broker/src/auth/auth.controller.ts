@@ -6,9 +6,9 @@ import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { ChangePasswordDto, LoginDto } from './auth.dto';
 import { AuthService } from './auth.service';
 import { SESSION_COOKIE, sessionCookieOptions } from './cookies';
-import { type AuthedRequest, CurrentUser } from './current-user.decorator';
-import { Public } from './roles.decorator';
-import type { SessionUser } from './session-user';
+import { type AuthedRequest, CurrentUser } from '../common/current-user.decorator';
+import { Public } from '../common/roles.decorator';
+import type { SessionUser } from '../common/session-user';
 
 @ApiTags('auth')
 @Controller('api/auth')

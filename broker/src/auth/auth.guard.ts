@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SESSION_COOKIE } from './cookies';
-import type { AuthedRequest } from './current-user.decorator';
-import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import type { AuthedRequest } from '../common/current-user.decorator';
+import { PUBLIC_KEY, ROLES_KEY } from '../common/roles.decorator';
 import { SessionStore } from './session.store';
 
 /** Every route needs a session unless marked @Public(); @Roles() narrows it to roles. */

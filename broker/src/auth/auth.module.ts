@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthController } from './auth.controller';
+import { AuthRepository } from './auth.repository';
 import { SessionGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { AUTH_STRATEGIES, LocalPasswordStrategy } from './auth-strategy';
@@ -11,6 +12,7 @@ import { SessionStore } from './session.store';
   controllers: [AuthController],
   providers: [
     AuthService,
+    AuthRepository,
     SessionStore,
     LocalPasswordStrategy,
     // Tried in order; add an OIDC or LDAP strategy here.

@@ -5,10 +5,11 @@ import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
+import { AuthRepository } from './auth.repository';
 import { AUTH_STRATEGIES, type AuthStrategy } from './auth-strategy';
 import { LoginThrottle } from './login-throttle';
-import type { SessionUser } from './session-user';
+import type { SessionUser } from '../common/session-user';
 import { SessionStore } from './session.store';
 
 export interface LoginResult {
@@ -32,6 +33,7 @@ export class AuthService {
   constructor(
     private readonly ds: DataSource,
     private readonly sessions: SessionStore,
+    private readonly repo: AuthRepository,
     private readonly audit: AuditService,
     private readonly metrics: BrokerMetrics,
     @Inject(AUTH_STRATEGIES) private readonly strategies: AuthStrategy[],
@@ -96,15 +98,7 @@ export class AuthService {
   private async recordFailure(user: User, ip: string | null): Promise<void> {
     const { maxFailedLogins, lockoutMin } = this.config.auth;
     await this.ds.transaction(async (tx) => {
-      const rows = (await tx.query(
-        `UPDATE users SET
-           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-           locked_until = CASE WHEN failed_logins + 1 >= $2
-                               THEN now() + make_interval(mins => $3) ELSE locked_until END
-         WHERE id = $1 RETURNING locked_until`,
-        [user.id, maxFailedLogins, lockoutMin],
-      )) as [{ locked_until: Date | null }[], number];
-      const locked = rows[0][0]?.locked_until;
+      const locked = await this.repo.countFailedLogin(tx, user.id, maxFailedLogins, lockoutMin);
       const actor: Actor = { userId: null, name: `user:${user.username}`, ip };
       await this.audit.record(tx, actor, {
         action: locked && locked.getTime() > Date.now() ? 'auth.lockout' : 'auth.login_failed',

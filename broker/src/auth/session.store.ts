@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AuthSession, User } from '@forkdesk/db';
 import { createHash, randomBytes } from 'crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import type { SessionUser } from './session-user';
+import type { EntityManager } from 'typeorm';
+import { AuthRepository } from './auth.repository';
+import type { SessionUser } from '../common/session-user';
 
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token, 'utf8').digest('hex');
@@ -18,7 +18,7 @@ export class SessionStore {
   /** lastSeenAt is refreshed at most this often, not on every request. */
   private static readonly TOUCH_MS = 60_000;
 
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly repo: AuthRepository) {}
 
   /** A new session; returns the cookie token (only its hash is stored). */
   async create(
@@ -29,7 +29,7 @@ export class SessionStore {
     ttlMin: number,
   ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await tx.insert(AuthSession, {
+    await this.repo.insertSession(tx, {
       tokenHash: hashToken(token),
       userId,
       strategy,
@@ -40,49 +40,23 @@ export class SessionStore {
   }
 
   async resolve(token: string): Promise<ResolvedSession | null> {
-    const rows = (await this.ds.query(
-      `SELECT s.id AS session_id, s.last_seen_at, u.id, u.username, u.display_name, u.role
-         FROM auth_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
-      [hashToken(token)],
-    )) as {
-      session_id: string;
-      last_seen_at: Date;
-      id: string;
-      username: string;
-      display_name: string;
-      role: User['role'];
-    }[];
-    const r = rows[0];
-    if (!r) return null;
-    if (Date.now() - r.last_seen_at.getTime() > SessionStore.TOUCH_MS) {
-      await this.ds.query(`UPDATE auth_sessions SET last_seen_at = now() WHERE id = $1`, [
-        r.session_id,
-      ]);
-    }
-    return {
-      sessionId: r.session_id,
-      user: { id: r.id, username: r.username, displayName: r.display_name, role: r.role },
-    };
+    const s = await this.repo.findSession(hashToken(token));
+    if (!s) return null;
+    if (Date.now() - s.lastSeenAt.getTime() > SessionStore.TOUCH_MS)
+      await this.repo.touchSession(s.sessionId);
+    return { sessionId: s.sessionId, user: s.user };
   }
 
-  async delete(tx: EntityManager, sessionId: string): Promise<void> {
-    await tx.delete(AuthSession, { id: sessionId });
+  delete(tx: EntityManager, sessionId: string): Promise<void> {
+    return this.repo.deleteSession(tx, sessionId);
   }
 
   /** Ends every session of a user but `keep` (password change, disable, role change). */
-  async deleteForUser(tx: EntityManager, userId: string, keep?: string): Promise<void> {
-    const qb = tx
-      .createQueryBuilder()
-      .delete()
-      .from(AuthSession)
-      .where('user_id = :userId', { userId });
-    if (keep) qb.andWhere('id <> :keep', { keep });
-    await qb.execute();
+  deleteForUser(tx: EntityManager, userId: string, keep?: string): Promise<void> {
+    return this.repo.deleteSessionsOf(tx, userId, keep);
   }
 
-  async purgeExpired(): Promise<number> {
-    const r = await this.ds.query(`DELETE FROM auth_sessions WHERE expires_at <= now()`);
-    return (r as [unknown, number])[1] ?? 0;
+  purgeExpired(): Promise<number> {
+    return this.repo.purgeExpired();
   }
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { SessionUser } from '../auth/session-user';
+import type { SessionUser } from './session-user';
 
 /** Who acts, for the audit log: a user (with address), an agent, or the system. */
 export interface Actor {

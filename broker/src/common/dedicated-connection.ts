@@ -35,6 +35,11 @@ export class DedicatedConnection {
     return c;
   }
 
+  /** Resolves when the server answers `SELECT 1` on this connection. */
+  async ping(): Promise<void> {
+    await (await this.get()).query('SELECT 1');
+  }
+
   /** Closes it (after a failed query, or at shutdown). */
   async drop(): Promise<void> {
     const c = this.client;

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/current-user.decorator';
-import { Roles } from '../auth/roles.decorator';
-import type { SessionUser } from '../auth/session-user';
+import { CurrentUser } from '../common/current-user.decorator';
+import { Roles } from '../common/roles.decorator';
+import type { SessionUser } from '../common/session-user';
 import { type Actor, CurrentActor } from '../common/actor';
 import { UuidParam } from '../common/uuid-param';
 import { type TunnelGrant, TunnelService } from '../tunnel/tunnel.service';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { TunnelModule } from '../tunnel/tunnel.module';
 import { AdminSessionsController, MyDesktopsController } from './desktops.controller';
+import { DesktopsRepository } from './desktops.repository';
 import { DesktopsService } from './desktops.service';
 import { ForkService } from './fork.service';
 import { PoolEvents } from './pool-events';
@@ -9,7 +10,7 @@ import { PoolEvents } from './pool-events';
 @Module({
   imports: [AgentsModule, TunnelModule],
   controllers: [MyDesktopsController, AdminSessionsController],
-  providers: [DesktopsService, ForkService, PoolEvents],
-  exports: [DesktopsService, ForkService, PoolEvents],
+  providers: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],
+  exports: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],
 })
 export class DesktopsModule {}

@@ -2,36 +2,27 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type * as contract from '@forkdesk/broker-contract';
 import { AssignmentMode, Desktop, DesktopState as S, Pool, SessionState } from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AgentEndpoint } from '../agents/agent-client';
 import { PlacementService } from '../agents/placement';
-import type { SessionUser } from '../auth/session-user';
+import type { SessionUser } from '../common/session-user';
 import type { Actor } from '../common/actor';
 import { isUniqueViolation, RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { effectiveVersion } from '../pools/pools.service';
-import { DesktopStateMachine } from './desktop-state';
-import { DiskLeases } from './disk-leases';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
+import { DesktopsRepository, type MyPool, type SessionView } from './desktops.repository';
+import { DiskLeases } from '../lifecycle/disk-leases';
 import { ForkService, type PendingFork } from './fork.service';
 import { PoolEvents } from './pool-events';
 
 export type DesktopBrief = contract.DesktopBrief<Date>;
 
-export type MyPool = contract.MyPool<Date>;
-
-export type SessionView = contract.SessionView<Date>;
-
-/** Pools a user may open: entitled directly or through a group. */
-const ENTITLED = `EXISTS (SELECT 1 FROM entitlements e
-   WHERE e.pool_id = p.id AND (e.user_id = $1 OR e.group_id IN
-     (SELECT m.group_id FROM memberships m WHERE m.user_id = $1)))`;
-
-/** The user's live desktop in a pool: assigned to them, or being forked for them. */
-const MINE = `((d.assigned_user_id = $1 AND d.state IN ('assigned', 'in_use'))
-   OR (d.reserved_user_id = $1 AND d.state = 'forking'))`;
+export type { MyPool, SessionView } from './desktops.repository';
 
 type OpenStep =
   | { kind: 'have'; desktop: DesktopBrief }
-  | { kind: 'assigned'; desktop: DesktopBrief; vmId: string; apiUrl: string; apiToken: string }
+  | { kind: 'assigned'; desktop: DesktopBrief; vmId: string; endpoint: AgentEndpoint }
   | { kind: 'fork'; desktop: DesktopBrief; fork: PendingFork };
 
 /** Waits for `p` at most `ms` (the timer is cleared, so nothing lingers). */
@@ -45,6 +36,7 @@ async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
 export class DesktopsService {
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: DesktopsRepository,
     private readonly states: DesktopStateMachine,
     private readonly placement: PlacementService,
     private readonly forks: ForkService,
@@ -54,48 +46,8 @@ export class DesktopsService {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
-  async myPools(userId: string): Promise<MyPool[]> {
-    const rows = (await this.ds.query(
-      `SELECT p.id, p.name, p.vcpus, p.memory_mib, p.assignment_mode, p.persistent_home,
-              d.id AS desktop_id, d.state AS desktop_state, d.session_state, d.disconnected_at,
-              COALESCE(d.last_active_at, d.assigned_at, d.created_at) AS since
-         FROM pools p
-         LEFT JOIN desktops d ON d.pool_id = p.id AND ${MINE}
-        WHERE ${ENTITLED}
-        ORDER BY p.name`,
-      [userId],
-    )) as {
-      id: string;
-      name: string;
-      vcpus: number;
-      memory_mib: number;
-      assignment_mode: AssignmentMode;
-      persistent_home: boolean;
-      desktop_id: string | null;
-      desktop_state: S;
-      session_state: SessionState | null;
-      disconnected_at: Date | null;
-      since: Date;
-    }[];
-    return rows.map((r) => ({
-      pool: {
-        id: r.id,
-        name: r.name,
-        vcpus: r.vcpus,
-        memoryMib: r.memory_mib,
-        assignmentMode: r.assignment_mode,
-        persistentHome: r.persistent_home,
-      },
-      desktop: r.desktop_id
-        ? {
-            id: r.desktop_id,
-            state: r.desktop_state,
-            since: r.since,
-            sessionState: r.session_state,
-            disconnectedAt: r.disconnected_at,
-          }
-        : null,
-    }));
+  myPools(userId: string): Promise<MyPool[]> {
+    return this.repo.myPools(userId);
   }
 
   /**
@@ -116,12 +68,7 @@ export class DesktopsService {
     }
     this.metrics.openAssign.observe({ path: step.kind }, (performance.now() - t0) / 1000);
     if (step.kind === 'assigned') {
-      await this.forks.personalize(
-        step.desktop.id,
-        { apiUrl: step.apiUrl, apiToken: step.apiToken },
-        step.vmId,
-        user,
-      );
+      await this.forks.personalize(step.desktop.id, step.endpoint, step.vmId, user);
       this.events.changed(pool.id); // one spare fewer
     }
     if (step.kind === 'fork') {
@@ -140,14 +87,10 @@ export class DesktopsService {
     pool: Pool,
     actor: Actor,
   ): Promise<OpenStep> {
-    const have = (await tx.query(
-      `SELECT d.id, d.state, d.session_state FROM desktops d WHERE d.pool_id = $2 AND ${MINE} LIMIT 1`,
-      [user.id, pool.id],
-    )) as { id: string; state: S; session_state: SessionState | null }[];
-    if (have[0]) {
-      const h = have[0];
+    const h = await this.repo.mine(tx, user.id, pool.id);
+    if (h) {
       // A dedicated desktop kept after logoff: the user is back, the disconnect timeout runs.
-      if (h.session_state === SessionState.LoggedOff) {
+      if (h.sessionState === SessionState.LoggedOff) {
         await this.states.session(
           tx,
           h.id,
@@ -158,11 +101,11 @@ export class DesktopsService {
             reason: 'reopened',
           },
         );
-        h.session_state = SessionState.Disconnected;
+        h.sessionState = SessionState.Disconnected;
       }
       return {
         kind: 'have',
-        desktop: { id: h.id, state: h.state, poolId: pool.id, sessionState: h.session_state },
+        desktop: { id: h.id, state: h.state, poolId: pool.id, sessionState: h.sessionState },
       };
     }
 
@@ -171,24 +114,15 @@ export class DesktopsService {
       this.metrics.openRefused.inc({ reason: 'no_version' });
       throw new RetryLaterException('this pool has no published image version yet', 60);
     }
-    const spare = (await tx.query(
-      `SELECT d.id, d.vm_id, d.agent_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
-        WHERE d.pool_id = $1 AND d.state = 'ready' AND d.image_version_id = $2 AND a.state = 'active'
-        ORDER BY d.ready_at
-        LIMIT 1
-        FOR UPDATE OF d SKIP LOCKED`,
-      [pool.id, version.id],
-    )) as { id: string; vm_id: string; agent_id: string; api_url: string; api_token: string }[];
-    if (spare[0]) {
-      const s = spare[0];
+    const s = await this.repo.takeSpare(tx, pool.id, version.id);
+    if (s) {
       await this.states.move(tx, s.id, [S.Ready], S.Assigned, actor, { assigned_user_id: user.id });
-      if (pool.persistentHome) await this.leases.acquire(tx, user.id, s.id, s.agent_id);
+      if (pool.persistentHome) await this.leases.acquire(tx, user.id, s.id, s.agentId);
       return {
         kind: 'assigned',
         desktop: { id: s.id, state: S.Assigned, poolId: pool.id },
-        vmId: s.vm_id,
-        apiUrl: s.api_url,
-        apiToken: s.api_token,
+        vmId: s.vmId,
+        endpoint: s.endpoint,
       };
     }
 
@@ -196,7 +130,7 @@ export class DesktopsService {
     // of refused opens must not hold connections in that queue); under the lock the count is
     // exact against max.
     await this.refuseAtMax(tx, pool);
-    await tx.query(`SELECT id FROM pools WHERE id = $1 FOR UPDATE`, [pool.id]);
+    await this.repo.lockPool(tx, pool.id);
     await this.refuseAtMax(tx, pool);
     const place = await this.placement.choose(tx, version.id, pool.vcpus, pool.memoryMib);
     if (!place) {
@@ -204,12 +138,13 @@ export class DesktopsService {
       this.events.changed(pool.id); // may need templates built
       throw new RetryLaterException('no host has room for a desktop of this pool right now', 15);
     }
-    const inserted = (await tx.query(
-      `INSERT INTO desktops (pool_id, image_version_id, agent_id, template_id, state, reserved_user_id)
-       VALUES ($1, $2, $3, $4, 'forking', $5) RETURNING id`,
-      [pool.id, version.id, place.agentId, place.templateId, user.id],
-    )) as { id: string }[];
-    const id = inserted[0].id;
+    const id = await this.repo.insertForking(tx, {
+      poolId: pool.id,
+      versionId: version.id,
+      agentId: place.agentId,
+      templateId: place.templateId,
+      reservedUserId: user.id,
+    });
     await this.states.created(tx, id, pool.id, actor, { reservedFor: user.id });
     if (pool.persistentHome) await this.leases.acquire(tx, user.id, id, place.agentId);
     return {
@@ -226,11 +161,9 @@ export class DesktopsService {
   }
 
   private async entitledPool(userId: string, poolId: string): Promise<Pool> {
-    const rows = (await this.ds.query(`SELECT p.id FROM pools p WHERE p.id = $2 AND ${ENTITLED}`, [
-      userId,
-      poolId,
-    ])) as { id: string }[];
-    const pool = rows[0] ? await this.ds.getRepository(Pool).findOneBy({ id: poolId }) : null;
+    const pool = (await this.repo.isEntitled(userId, poolId))
+      ? await this.ds.getRepository(Pool).findOneBy({ id: poolId })
+      : null;
     if (!pool) throw new NotFoundException('pool not found');
     return pool;
   }
@@ -306,65 +239,18 @@ export class DesktopsService {
   }
 
   private async endSessions(tx: EntityManager, desktopId: string, reason: string): Promise<void> {
-    await tx.query(
-      `UPDATE desktop_sessions SET ended_at = now(), end_reason = $2 WHERE desktop_id = $1 AND ended_at IS NULL`,
-      [desktopId, reason],
-    );
+    await this.repo.endSessions(tx, desktopId, reason);
   }
 
-  async sessions(): Promise<SessionView[]> {
-    const rows = (await this.ds.query(
-      `SELECT d.id, d.state, d.assigned_user_id, u.username, d.pool_id, p.name AS pool, a.name AS agent,
-              d.assigned_at, d.private_mib, d.shared_mib, d.session_state, d.disconnected_at, p.assignment_mode,
-              EXISTS (SELECT 1 FROM desktop_sessions s WHERE s.desktop_id = d.id AND s.mode = 'control' AND s.ended_at IS NULL) AS connected
-         FROM desktops d JOIN users u ON u.id = d.assigned_user_id JOIN pools p ON p.id = d.pool_id
-         LEFT JOIN agents a ON a.id = d.agent_id
-        WHERE d.state IN ('assigned', 'in_use')
-        ORDER BY d.assigned_at`,
-    )) as {
-      id: string;
-      state: S;
-      assigned_user_id: string;
-      username: string;
-      pool_id: string;
-      pool: string;
-      agent: string | null;
-      assigned_at: Date | null;
-      private_mib: number | null;
-      shared_mib: number | null;
-      connected: boolean;
-      session_state: SessionState | null;
-      disconnected_at: Date | null;
-      assignment_mode: AssignmentMode;
-    }[];
-    return rows.map((r) => ({
-      desktopId: r.id,
-      state: r.state,
-      userId: r.assigned_user_id,
-      username: r.username,
-      poolId: r.pool_id,
-      pool: r.pool,
-      agent: r.agent,
-      since: r.assigned_at,
-      connected: r.connected,
-      sessionState: r.session_state,
-      disconnectedAt: r.disconnected_at,
-      assignmentMode: r.assignment_mode,
-      privateMib: r.private_mib,
-      sharedMib: r.shared_mib,
-    }));
+  sessions(): Promise<SessionView[]> {
+    return this.repo.sessions();
   }
 
   private async refuseAtMax(
     tx: EntityManager,
     pool: { id: string; name: string; maxSize: number },
   ): Promise<void> {
-    const live = (await tx.query(
-      `SELECT count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying')`,
-      [pool.id],
-    )) as { n: number }[];
-    if (live[0].n < pool.maxSize) return;
+    if ((await this.repo.countHoldingAVm(tx, pool.id)) < pool.maxSize) return;
     this.metrics.openRefused.inc({ reason: 'pool_max' });
     throw new RetryLaterException(
       `pool "${pool.name}" is at its maximum of ${pool.maxSize} desktops`,

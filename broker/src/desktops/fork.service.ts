@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ChildInfo, NetworkMode, Personalization } from '@forkdesk/agent-contract';
+import type { ChildInfo, Personalization } from '@forkdesk/agent-contract';
 import { DesktopState as S } from '@forkdesk/db';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -11,10 +11,11 @@ import {
 } from '../agents/agent-client';
 import { type Actor, SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from './desktop-state';
-import { DiskLeases } from './disk-leases';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
+import { DesktopsRepository } from './desktops.repository';
+import { DiskLeases } from '../lifecycle/disk-leases';
 import { PoolEvents } from './pool-events';
 
 /** A `forking` desktop row, committed before the agent is asked (its id is the fork's key). */
@@ -41,6 +42,7 @@ export function guestUserName(username: string): string | undefined {
 export class ForkService {
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: DesktopsRepository,
     private readonly states: DesktopStateMachine,
     private readonly events: PoolEvents,
     private readonly metrics: BrokerMetrics,
@@ -49,13 +51,6 @@ export class ForkService {
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
-
-  private async networkOf(poolId: string): Promise<NetworkMode | undefined> {
-    const rows = (await this.ds.query(`SELECT network_mode FROM pools WHERE id = $1`, [
-      poolId,
-    ])) as { network_mode: NetworkMode }[];
-    return rows[0]?.network_mode;
-  }
 
   /** Forks on the agent and records the result; never throws (failures land on the row). */
   async complete(f: PendingFork): Promise<void> {
@@ -104,7 +99,7 @@ export class ForkService {
    * or too slow), the request is sent once more and the agent answers the child it made.
    */
   private async forkOnce(f: PendingFork): Promise<ChildInfo> {
-    const network = await this.networkOf(f.poolId);
+    const network = await this.repo.networkOf(f.poolId);
     try {
       return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
     } catch (err) {
@@ -148,10 +143,7 @@ export class ForkService {
         (performance.now() - t0) / 1000,
       );
       this.log.warn({ err, desktop: desktopId }, 'personalization failed');
-      await this.ds.query(`UPDATE desktops SET last_error = $2 WHERE id = $1`, [
-        desktopId,
-        `personalization failed: ${(err as Error).message}`.slice(0, 1000),
-      ]);
+      await this.repo.setLastError(desktopId, `personalization failed: ${(err as Error).message}`);
     }
   }
 
@@ -162,15 +154,11 @@ export class ForkService {
   private async homeDisk(desktopId: string): Promise<Partial<Personalization>> {
     const lease = await this.ds.transaction((tx) => this.leases.extend(tx, desktopId));
     if (!lease) {
-      const [d] = (await this.ds.query(
-        `SELECT p.persistent_home FROM desktops d JOIN pools p ON p.id = d.pool_id WHERE d.id = $1`,
-        [desktopId],
-      )) as { persistent_home: boolean }[];
-      if (d?.persistent_home)
-        await this.ds.query(`UPDATE desktops SET last_error = $2 WHERE id = $1`, [
+      if (await this.repo.hasPersistentHome(desktopId))
+        await this.repo.setLastError(
           desktopId,
           'the home disk lease lapsed before the disk was attached',
-        ]);
+        );
       return {};
     }
     return {
@@ -183,22 +171,12 @@ export class ForkService {
   /** Destroys a `destroying` desktop's VM, then marks it destroyed. On failure it stays
    * `destroying` and the scheduler tries again. */
   async destroy(desktopId: string): Promise<boolean> {
-    const rows = (await this.ds.query(
-      `SELECT d.pool_id, d.vm_id, a.api_url, a.api_token FROM desktops d
-         LEFT JOIN agents a ON a.id = d.agent_id WHERE d.id = $1 AND d.state = 'destroying'`,
-      [desktopId],
-    )) as {
-      pool_id: string;
-      vm_id: string | null;
-      api_url: string | null;
-      api_token: string | null;
-    }[];
-    const d = rows[0];
+    const d = await this.repo.destroyTarget(desktopId);
     if (!d) return false;
-    if (d.vm_id && d.api_url && d.api_token) {
+    if (d.vmId && d.endpoint) {
       const t0 = performance.now();
       try {
-        await this.agents.destroy({ apiUrl: d.api_url, apiToken: d.api_token }, d.vm_id);
+        await this.agents.destroy(d.endpoint, d.vmId);
         this.metrics.agentCalls.observe(
           { op: 'destroy', ok: 'true' },
           (performance.now() - t0) / 1000,
@@ -215,7 +193,7 @@ export class ForkService {
     await this.ds.transaction((tx) =>
       this.states.move(tx, desktopId, [S.Destroying], S.Destroyed, SYSTEM),
     );
-    this.events.changed(d.pool_id);
+    this.events.changed(d.poolId);
     return true;
   }
 }

@@ -59,8 +59,7 @@ export class DatabaseWatch implements OnApplicationBootstrap, OnApplicationShutd
     }
     this.probeStartedAt = Date.now();
     this.conn
-      .get()
-      .then((c) => c.query('SELECT 1'))
+      .ping()
       .then(
         () => this.mark(false, 'answers again'),
         (err: unknown) => {

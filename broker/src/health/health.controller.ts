@@ -1,15 +1,15 @@
 import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { Public } from '../auth/roles.decorator';
-import { BrokerMetrics } from './metrics';
+import { Public } from '../common/roles.decorator';
+import { HealthRepository } from './health.repository';
+import { BrokerMetrics } from '../common/metrics';
 
 @ApiTags('health')
 @Public()
 @Controller()
 export class HealthController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly repo: HealthRepository,
     private readonly metrics: BrokerMetrics,
   ) {}
 
@@ -17,7 +17,7 @@ export class HealthController {
   @Get('health')
   async health(): Promise<{ status: 'ok'; db: 'ok' }> {
     try {
-      await this.ds.query('SELECT 1');
+      await this.repo.ping();
     } catch {
       throw new ServiceUnavailableException('database unreachable');
     }
@@ -27,10 +27,7 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async scrape(): Promise<string> {
-    const rows = (await this.ds.query(
-      `SELECT state::text AS state, count(*)::int AS n FROM desktops
-        WHERE state <> 'destroyed' GROUP BY state`,
-    )) as { state: string; n: number }[];
+    const rows = await this.repo.desktopsByState();
     this.metrics.desktops.reset();
     for (const r of rows) this.metrics.desktops.set({ state: r.state }, r.n);
     return this.metrics.registry.metrics();

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { DatabaseWatch } from './database-watch';
 import { HealthController } from './health.controller';
-import { BrokerMetrics } from './metrics';
+import { HealthRepository } from './health.repository';
 
 @Global()
 @Module({
   controllers: [HealthController],
-  providers: [BrokerMetrics, DatabaseWatch],
-  exports: [BrokerMetrics, DatabaseWatch],
+  providers: [DatabaseWatch, HealthRepository],
+  exports: [DatabaseWatch],
 })
 export class HealthModule {}

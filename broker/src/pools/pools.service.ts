@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import {
   Desktop,
-  DesktopState,
   Entitlement,
   GoldenImage,
   Group,
@@ -16,11 +15,12 @@ import {
   RefreshPolicy,
   User,
 } from '@forkdesk/db';
-import { DataSource, EntityManager, In, Not } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
 import { conflictOnDuplicate } from '../common/errors';
 import { currentVersion } from '../images/images.service';
+import { HOLDING_A_VM } from '../lifecycle/desktop-states';
 import type {
   CreateEntitlementDto,
   CreatePoolDto,
@@ -28,6 +28,7 @@ import type {
   PoolView,
   UpdatePoolDto,
 } from './pools.dto';
+import { PoolsRepository } from './pools.repository';
 
 /** The version a pool's new desktops fork from: pinned, or the image's current one. */
 export async function effectiveVersion(m: EntityManager, pool: Pool): Promise<ImageVersion | null> {
@@ -35,13 +36,12 @@ export async function effectiveVersion(m: EntityManager, pool: Pool): Promise<Im
   return currentVersion(m, pool.imageId);
 }
 
-const FINISHED = [DesktopState.Destroyed, DesktopState.Lost];
-
 @Injectable()
 export class PoolsService {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly repo: PoolsRepository,
   ) {}
 
   async list(): Promise<PoolView[]> {
@@ -56,11 +56,6 @@ export class PoolsService {
   }
 
   private async view(p: Pool): Promise<PoolView> {
-    const counts = (await this.ds.query(
-      `SELECT state::text AS state, count(*)::int AS n FROM desktops
-        WHERE pool_id = $1 AND state NOT IN ('destroyed', 'lost') GROUP BY state`,
-      [p.id],
-    )) as { state: string; n: number }[];
     return {
       id: p.id,
       name: p.name,
@@ -76,7 +71,7 @@ export class PoolsService {
       assignmentMode: p.assignmentMode,
       persistentHome: p.persistentHome,
       networkMode: p.networkMode,
-      desktops: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+      desktops: await this.repo.desktopCounts(p.id),
     };
   }
 
@@ -149,7 +144,7 @@ export class PoolsService {
     await this.ds.transaction(async (tx) => {
       const p = await tx.findOne(Pool, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!p) throw new NotFoundException('pool not found');
-      const live = await tx.countBy(Desktop, { poolId: id, state: Not(In(FINISHED)) });
+      const live = await tx.countBy(Desktop, { poolId: id, state: In(HOLDING_A_VM) });
       if (live > 0)
         throw new ConflictException(
           `pool still has ${live} desktops: set maxSize/minSpare to 0 and log them off first`,

@@ -3,6 +3,7 @@ import { Pool, RefreshPolicy } from '@forkdesk/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM } from '../common/actor';
+import { SettingsRepository } from '../common/settings.repository';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { currentVersion } from '../images/images.service';
 
@@ -22,6 +23,7 @@ export class NightlyRefresh {
   constructor(
     private readonly ds: DataSource,
     private readonly audit: AuditService,
+    private readonly settings: SettingsRepository,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -31,20 +33,9 @@ export class NightlyRefresh {
     if (now.getHours() !== this.config.scheduler.nightlyHour) return null;
     const day = localDay(now);
     return this.ds.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO settings (key, value) VALUES ($1, 'null'::jsonb) ON CONFLICT (key) DO NOTHING`,
-        [LAST_RUN],
-      );
-      const [row] = (await tx.query(`SELECT value FROM settings WHERE key = $1 FOR UPDATE`, [
-        LAST_RUN,
-      ])) as {
-        value: unknown;
-      }[];
-      if (row.value === day) return null;
-      await tx.query(`UPDATE settings SET value = $2::jsonb, updated_at = now() WHERE key = $1`, [
-        LAST_RUN,
-        JSON.stringify(day),
-      ]);
+      await this.settings.insertIfAbsent(LAST_RUN, null, tx);
+      if ((await this.settings.get<string | null>(LAST_RUN, tx, true)) === day) return null;
+      await this.settings.set(LAST_RUN, day, tx);
       let moved = 0;
       const pools = await tx.find(Pool, {
         where: { refreshPolicy: RefreshPolicy.Nightly },

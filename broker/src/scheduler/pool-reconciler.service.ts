@@ -5,14 +5,17 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AGENT_CLIENT, type AgentClient } from '../agents/agent-client';
 import { PlacementService } from '../agents/placement';
-import { freeTemplateRef } from '../agents/template-sync';
+import { AgentsRepository } from '../agents/agents.repository';
+import { TemplatesRepository } from '../agents/templates.repository';
 import { SYSTEM } from '../common/actor';
 import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
+import { DesktopsRepository } from '../desktops/desktops.repository';
 import { ForkService, type PendingFork } from '../desktops/fork.service';
-import { agentImageKey, imageSource, type VersionFiles } from '../images/manifest';
+import { agentImageKey, imageSource } from '../images/manifest';
 import { effectiveVersion } from '../pools/pools.service';
+import { SchedulerRepository } from './scheduler.repository';
 
 export interface ReconcileResult {
   forked: number;
@@ -34,6 +37,10 @@ export class PoolReconciler implements BeforeApplicationShutdown {
 
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: SchedulerRepository,
+    private readonly desktops: DesktopsRepository,
+    private readonly templates: TemplatesRepository,
+    private readonly agentsRepo: AgentsRepository,
     private readonly states: DesktopStateMachine,
     private readonly placement: PlacementService,
     private readonly forks: ForkService,
@@ -64,16 +71,11 @@ export class PoolReconciler implements BeforeApplicationShutdown {
       if (!version) return null;
       // Spares of another version go (nobody uses them), and so do dedicated desktops kept
       // after logoff; desktops in use stay until logoff.
-      const stale = (await tx.query(
-        `SELECT id FROM desktops WHERE pool_id = $1 AND image_version_id <> $2
-            AND (state = 'ready' OR (state IN ('assigned', 'in_use') AND session_state = 'logged_off'))
-          FOR UPDATE SKIP LOCKED`,
-        [pool.id, version.id],
-      )) as { id: string }[];
-      for (const s of stale) {
+      const stale = await this.repo.lockStale(tx, pool.id, version.id);
+      for (const id of stale) {
         await this.states.move(
           tx,
-          s.id,
+          id,
           [S.Ready, S.Assigned, S.InUse],
           S.Destroying,
           SYSTEM,
@@ -81,13 +83,7 @@ export class PoolReconciler implements BeforeApplicationShutdown {
           { reason: 'refresh', to_version: version.version },
         );
       }
-      const [c] = (await tx.query(
-        `SELECT count(*) FILTER (WHERE (state = 'ready' AND image_version_id = $2)
-                                   OR (state = 'forking' AND reserved_user_id IS NULL))::int AS spares,
-                count(*) FILTER (WHERE state IN ('forking', 'ready', 'assigned', 'in_use', 'destroying'))::int AS live
-           FROM desktops WHERE pool_id = $1`,
-        [pool.id, version.id],
-      )) as { spares: number; live: number }[];
+      const c = await this.repo.spareCounts(tx, pool.id, version.id);
       const want = Math.min(pool.minSpare - c.spares, pool.maxSize - c.live);
       const forks: PendingFork[] = [];
       let short = false;
@@ -97,20 +93,21 @@ export class PoolReconciler implements BeforeApplicationShutdown {
           short = true;
           break;
         }
-        const [row] = (await tx.query(
-          `INSERT INTO desktops (pool_id, image_version_id, agent_id, template_id, state)
-           VALUES ($1, $2, $3, $4, 'forking') RETURNING id`,
-          [pool.id, version.id, place.agentId, place.templateId],
-        )) as { id: string }[];
-        await this.states.created(tx, row.id, pool.id, SYSTEM, { spare: true });
+        const id = await this.desktops.insertForking(tx, {
+          poolId: pool.id,
+          versionId: version.id,
+          agentId: place.agentId,
+          templateId: place.templateId,
+        });
+        await this.states.created(tx, id, pool.id, SYSTEM, { spare: true });
         forks.push({
-          desktopId: row.id,
+          desktopId: id,
           poolId: pool.id,
           endpoint: place.endpoint,
           agentTemplateId: place.agentTemplateId,
         });
       }
-      return { pool, version, stale: stale.map((s) => s.id), forks, short };
+      return { pool, version, stale, forks, short };
     });
     if (!plan) return { forked: 0, refreshed: 0 };
     await this.ensureTemplates(plan.version.id, plan.pool);
@@ -132,31 +129,22 @@ export class PoolReconciler implements BeforeApplicationShutdown {
    * brokers exactly one asks; the build runs in the background (it boots a VM).
    */
   private async ensureTemplates(imageVersionId: string, pool: Pool): Promise<void> {
-    const claimed = (await this.ds.query(
-      `INSERT INTO templates (agent_id, agent_template_id, image_version_id, vcpus, memory_mib, accel, state)
-       SELECT a.id, 'pending:' || gen_random_uuid(), $1, $2, $3, COALESCE(a.accel, 'tcg'), 'building'
-         FROM agents a
-        WHERE a.state = 'active' AND a.api_url IS NOT NULL
-          AND a.last_heartbeat_at > now() - make_interval(secs => $4)
-          AND NOT EXISTS (SELECT 1 FROM templates t WHERE t.agent_id = a.id AND t.image_version_id = $1
-                            AND t.vcpus = $2 AND t.memory_mib = $3 AND t.state <> 'deleted')
-       ON CONFLICT DO NOTHING
-       RETURNING id, agent_id`,
-      [imageVersionId, pool.vcpus, pool.memoryMib, this.config.agents.heartbeatTimeoutS],
-    )) as { id: string; agent_id: string }[];
+    const claimed = await this.templates.claimBuilds(
+      imageVersionId,
+      pool.vcpus,
+      pool.memoryMib,
+      this.config.agents.heartbeatTimeoutS,
+    );
     if (claimed.length === 0) return;
-    const [v] = (await this.ds.query(
-      `SELECT v.disk_path, v.kernel_path, v.initrd_path, v.recipe_hash, v.manifest
-         FROM image_versions v WHERE v.id = $1`,
-      [imageVersionId],
-    )) as VersionFiles[];
+    const v = await this.templates.versionFiles(imageVersionId);
+    if (!v) return; // the version went meanwhile
     const req: CreateTemplateRequest = {
       imageVersion: agentImageKey(imageVersionId),
       shape: { vcpus: pool.vcpus, memoryMiB: pool.memoryMib },
       image: imageSource(v),
     };
     for (const t of claimed) {
-      const job = this.buildTemplate(t.id, t.agent_id, req)
+      const job = this.buildTemplate(t.id, t.agentId, req)
         .catch((err: unknown) => this.log.warn({ err, template: t.id }, 'template build lost'))
         .finally(() => this.builds.delete(job));
       this.builds.add(job);
@@ -173,29 +161,19 @@ export class PoolReconciler implements BeforeApplicationShutdown {
     agentId: string,
     req: CreateTemplateRequest,
   ): Promise<void> {
-    const [a] = (await this.ds.query(`SELECT name, api_url, api_token FROM agents WHERE id = $1`, [
-      agentId,
-    ])) as {
-      name: string;
-      api_url: string;
-      api_token: string;
-    }[];
+    const a = await this.agentsRepo.endpoint(agentId);
+    if (!a) return; // the agent went meanwhile (its rows with it)
     try {
-      const t = await this.agents.ensureTemplate({ apiUrl: a.api_url, apiToken: a.api_token }, req);
+      const t = await this.agents.ensureTemplate(a, req);
       await this.ds.transaction(async (tx) => {
-        await freeTemplateRef(tx, agentId, t.id, { rowId });
-        await tx.query(
-          `UPDATE templates SET agent_template_id = $2, state = $3, accel = $4, device_state_bytes = $5, build_ms = $6
-            WHERE id = $1`,
-          [
-            rowId,
-            t.id,
-            t.state === 'ready' ? 'ready' : t.state,
-            t.accel,
-            t.deviceStateBytes,
-            Math.round(t.buildMs),
-          ],
-        );
+        await this.templates.freeRef(tx, agentId, t.id, { rowId });
+        await this.templates.update(tx, rowId, {
+          agentTemplateId: t.id,
+          state: t.state,
+          deviceStateBytes: t.deviceStateBytes,
+          buildMs: t.buildMs,
+          accel: t.accel,
+        });
       });
       this.log.info(
         { agent: a.name, imageVersion: req.imageVersion, template: t.id, state: t.state },
@@ -206,7 +184,7 @@ export class PoolReconciler implements BeforeApplicationShutdown {
         { err, agent: a.name, imageVersion: req.imageVersion },
         'template build failed',
       );
-      await this.ds.query(`UPDATE templates SET state = 'failed' WHERE id = $1`, [rowId]);
+      await this.templates.markFailed(rowId);
     }
   }
 }

@@ -11,12 +11,13 @@ import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopsService } from '../desktops/desktops.service';
 import { ForkService } from '../desktops/fork.service';
 import { PoolEvents } from '../desktops/pool-events';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopState as S } from '@forkdesk/db';
-import { BrokerMetrics } from '../health/metrics';
+import { BrokerMetrics } from '../common/metrics';
 import { LeaderLock } from './leader-lock';
 import { NightlyRefresh } from './nightly-refresh.service';
 import { PoolReconciler } from './pool-reconciler.service';
+import { SchedulerRepository } from './scheduler.repository';
 
 const TICK = 'forkdesk-scheduler';
 
@@ -31,6 +32,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: SchedulerRepository,
     private readonly registry: SchedulerRegistry,
     private readonly reconciler: PoolReconciler,
     private readonly nightly: NightlyRefresh,
@@ -104,22 +106,15 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Forks that never came back are given up; destroys that failed are tried again. */
   private async finishStuck(): Promise<void> {
-    const stuck = (await this.ds.query(
-      `SELECT id FROM desktops WHERE state = 'forking' AND created_at < now() - make_interval(secs => $1)`,
-      [this.config.scheduler.forkTimeoutS],
-    )) as { id: string }[];
-    for (const d of stuck) {
+    for (const id of await this.repo.stuckForks(this.config.scheduler.forkTimeoutS)) {
       await this.ds.transaction((tx) =>
-        this.states.move(tx, d.id, [S.Forking], S.Destroyed, SYSTEM, {
+        this.states.move(tx, id, [S.Forking], S.Destroyed, SYSTEM, {
           last_error: 'fork timed out',
           reserved_user_id: null,
         }),
       );
     }
-    const destroying = (await this.ds.query(
-      `SELECT id FROM desktops WHERE state = 'destroying' AND updated_at < now() - interval '30 seconds'`,
-    )) as { id: string }[];
-    for (const d of destroying) await this.forks.destroy(d.id);
+    for (const id of await this.repo.stuckDestroys()) await this.forks.destroy(id);
   }
 
   /**
@@ -129,15 +124,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
    * Desktops kept for their users go too once their pool turned floating.
    */
   private async disconnectLogoffs(): Promise<void> {
-    const due = (await this.ds.query(
-      `SELECT d.id FROM desktops d JOIN pools p ON p.id = d.pool_id
-        WHERE d.state IN ('assigned', 'in_use') AND p.idle_timeout_min > 0
-          AND (d.session_state IS NULL OR d.session_state = 'disconnected'
-               -- kept while the pool was dedicated; it is floating now
-               OR (d.session_state = 'logged_off' AND p.assignment_mode = 'floating'))
-          AND COALESCE(d.disconnected_at, d.assigned_at) < $1::timestamptz - make_interval(mins => p.idle_timeout_min)`,
-      [this.clock.now()],
-    )) as { id: string }[];
-    for (const d of due) await this.desktops.logoff(d.id, SYSTEM, null, 'disconnect timeout');
+    const due = await this.repo.disconnectedTooLong(this.clock.now());
+    for (const id of due) await this.desktops.logoff(id, SYSTEM, null, 'disconnect timeout');
   }
 }

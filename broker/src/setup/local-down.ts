@@ -1,9 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DesktopState as S } from '@forkdesk/db';
 import { DataSource } from 'typeorm';
+import { AgentsRepository } from '../agents/agents.repository';
+import { TemplatesRepository } from '../agents/templates.repository';
 import { AuditService } from '../audit/audit.service';
 import { SYSTEM } from '../common/actor';
-import { DesktopStateMachine } from '../desktops/desktop-state';
+import { DesktopStateMachine } from '../lifecycle/desktop-state';
 
 export interface LocalDownResult {
   desktops: number;
@@ -25,12 +27,9 @@ export async function markLocalDown(
   const ds = app.get(DataSource);
   const states = app.get(DesktopStateMachine);
   const audit = app.get(AuditService);
+  const agents = app.get(AgentsRepository);
   return ds.transaction(async (tx) => {
-    const rows = (await tx.query(
-      `SELECT id, state FROM desktops WHERE agent_id = $1 AND state NOT IN ('destroyed')
-        FOR UPDATE`,
-      [agentId],
-    )) as { id: string; state: S }[];
+    const rows = await agents.lockUndestroyedDesktops(tx, agentId);
     const reason = { reason: purge ? 'npm run down -- --purge' : 'npm run down' };
     for (const d of rows) {
       if (d.state === S.Ready || d.state === S.Assigned || d.state === S.InUse)
@@ -45,21 +44,11 @@ export async function markLocalDown(
         reason,
       );
     }
-    let templates = 0;
-    if (purge) {
-      const [, n] = (await tx.query(
-        `UPDATE templates SET state = 'deleted' WHERE agent_id = $1 AND state <> 'deleted'`,
-        [agentId],
-      )) as [unknown, number];
-      templates = n;
-    }
-    await tx.query(
-      `UPDATE agents SET state = 'draining', problem = $2, problem_at = now()
-        WHERE id = $1 AND state <> 'enrolling'`,
-      [
-        agentId,
-        'Stopped by npm run down: it takes desktops again when npm run up starts its agent.',
-      ],
+    const templates = purge ? await app.get(TemplatesRepository).deleteAllOf(tx, agentId) : 0;
+    await agents.drain(
+      tx,
+      agentId,
+      'Stopped by npm run down: it takes desktops again when npm run up starts its agent.',
     );
     await audit.record(tx, SYSTEM, {
       action: 'agent.down',

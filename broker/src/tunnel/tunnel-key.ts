@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Setting } from '@forkdesk/db';
 import { randomBytes } from 'crypto';
-import { DataSource } from 'typeorm';
+import { SettingsRepository } from '../common/settings.repository';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 
 const SETTING = 'tunnel.key';
@@ -16,7 +15,7 @@ export class TunnelKey implements OnModuleInit {
   private key?: Buffer;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly settings: SettingsRepository,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -25,12 +24,10 @@ export class TunnelKey implements OnModuleInit {
       this.key = Buffer.from(this.config.tunnelKey, 'base64');
       return;
     }
-    await this.ds.query(
-      `INSERT INTO settings (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING`,
-      [SETTING, JSON.stringify(randomBytes(32).toString('base64'))],
-    );
-    const s = await this.ds.getRepository(Setting).findOneByOrFail({ key: SETTING });
-    this.key = Buffer.from(String(s.value), 'base64');
+    await this.settings.insertIfAbsent(SETTING, randomBytes(32).toString('base64'));
+    const stored = await this.settings.get<string>(SETTING);
+    if (stored === undefined) throw new Error('the tunnel key setting vanished as it was stored');
+    this.key = Buffer.from(String(stored), 'base64');
   }
 
   get(): Buffer {

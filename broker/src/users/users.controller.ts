@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles.decorator';
+import { Roles } from '../common/roles.decorator';
 import { type Actor, CurrentActor } from '../common/actor';
 import { UuidParam } from '../common/uuid-param';
 import { GroupsService } from './groups.service';

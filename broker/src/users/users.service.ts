@@ -1,13 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { Desktop, DesktopState, hashPassword, User } from '@forkdesk/db';
+import { Desktop, hashPassword, User } from '@forkdesk/db';
 import { DataSource, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SessionStore } from '../auth/session.store';
 import type { Actor } from '../common/actor';
 import { conflictOnDuplicate, isForeignKeyViolation } from '../common/errors';
+import { LIVE_STATES } from '../lifecycle/desktop-states';
 import type { CreateUserDto, UpdateUserDto, UserView } from './users.dto';
-
-const LIVE = [DesktopState.Forking, DesktopState.Ready, DesktopState.Assigned, DesktopState.InUse];
 
 @Injectable()
 export class UsersService {
@@ -105,7 +104,9 @@ export class UsersService {
       await this.ds.transaction(async (tx) => {
         const u = await tx.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
         if (!u) throw new NotFoundException('user not found');
-        const live = await tx.count(Desktop, { where: { assignedUserId: id, state: In(LIVE) } });
+        const live = await tx.count(Desktop, {
+          where: { assignedUserId: id, state: In(LIVE_STATES) },
+        });
         if (live > 0) throw new ConflictException('user still has desktops: log them off first');
         await tx.delete(User, { id });
         await this.audit.record(tx, actor, {

@@ -3,6 +3,7 @@
 import type { TlsMaterial } from '@forkdesk/agent-contract';
 import { createPrivateKey } from 'crypto';
 import type { DataSource } from 'typeorm';
+import { SettingsRepository } from '../../common/settings.repository';
 import { CertificateAuthority } from './certificate-authority';
 
 /** Settings row of the CA shared by every broker on the database. */
@@ -39,14 +40,10 @@ export async function loadOrCreateCa(
     encrypted: passphrase !== undefined,
   };
   // Several brokers may start at once: the first insert wins, every broker reads the winner.
-  await ds.query(
-    `INSERT INTO settings (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING`,
-    [CA_SETTING, JSON.stringify(fresh)],
-  );
-  const [row] = (await ds.query(`SELECT value FROM settings WHERE key = $1`, [CA_SETTING])) as {
-    value: StoredCa;
-  }[];
-  const stored = row.value;
+  const settings = new SettingsRepository(ds);
+  await settings.insertIfAbsent(CA_SETTING, fresh);
+  const stored = await settings.get<StoredCa>(CA_SETTING);
+  if (!stored) throw new Error('the agent CA setting vanished as it was stored');
   if (stored.encrypted && !passphrase)
     throw new Error('the agent CA key is encrypted: set FORKDESK_CA_PASSPHRASE');
   try {
