@@ -93,17 +93,15 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
     const s = stat(p);
     if (s) parents.set(p, s.ppid);
   }
-  const ours = (pid: string): boolean => {
+  const ours = (pid: string, environ: string, argv: string[]): boolean => {
     for (let p: number | undefined = Number(pid), n = 0; p && n < 64; n++) {
       if (p === seen.rootPid) return true;
       p = parents.get(String(p));
     }
-    if ((read(`/proc/${pid}/environ`) ?? '').includes(`FORKDESK_TEST_RUN=${seen.runId}\0`))
-      return true;
+    if (environ.includes(`FORKDESK_TEST_RUN=${seen.runId}\0`)) return true;
     // A VM gets a minimal environment and outlives a killed parent: its command line naming
     // one of the run's directories (its memory file, its images) makes it the run's.
-    const cmd = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
-    return cmd.some((word) => seen.dirs.some((d) => word.includes(`${d}/`)));
+    return argv.some((word) => seen.dirs.some((d) => word.includes(`${d}/`)));
   };
   const sockets = listeningSockets();
   const netns = netnsByInode();
@@ -114,9 +112,12 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
     if (pid && seen.processes[pid]) note(seen, d);
   }
   for (const p of pids) {
-    if (Number(p) === process.pid || Number(p) === seen.rootPid || !ours(p)) continue;
+    if (Number(p) === process.pid || Number(p) === seen.rootPid) continue;
+    const environ = read(`/proc/${p}/environ`) ?? '';
+    const argv = (read(`/proc/${p}/cmdline`) ?? '').split('\0');
+    if (!ours(p, environ, argv)) continue;
     const s = stat(p);
-    const cmd = (read(`/proc/${p}/cmdline`) ?? '').replace(/\0/g, ' ').trim().slice(0, 400);
+    const cmd = argv.join(' ').trim().slice(0, 400);
     if (!s || !cmd || ignore(cmd)) continue;
     const entry = (seen.processes[p] ??= { start: s.start, cmd, ports: [] });
     if (entry.start !== s.start) continue; // pid reused
@@ -127,7 +128,7 @@ export function sample(seen: Seen, ignore: (cmd: string) => boolean): void {
       // gone
     }
     // Data dirs handed over in the environment (an agent's FORKDESK_DATA_DIR, …).
-    for (const kv of (read(`/proc/${p}/environ`) ?? '').split('\0'))
+    for (const kv of environ.split('\0'))
       if (/^FORKDESK_[A-Z_]*DIR=/.test(kv)) targets.push(kv.slice(kv.indexOf('=') + 1));
     let fds: string[] = [];
     try {
