@@ -132,11 +132,19 @@ it('fills the pool to exactly max with distinct desktops, 503s the rest, never a
   );
   expect(offs.map((o) => o.status)).toEqual(owners.map(() => 204));
   await stack.waitForSpares(MIN_SPARE, 120_000);
-  const after = await stack.query<{ vm_id: string }>(
-    `SELECT vm_id FROM desktops WHERE pool_id = $1 AND state IN ${LIVE}`,
-    [stack.poolId],
+  // The logged-off desktops are 'destroying' until the agent has stopped their VMs.
+  let after: { vm_id: string }[] = [];
+  await waitUntil(
+    `only the ${MIN_SPARE} spares live`,
+    async () => {
+      after = await stack.query<{ vm_id: string }>(
+        `SELECT vm_id FROM desktops WHERE pool_id = $1 AND state IN ${LIVE}`,
+        [stack.poolId],
+      );
+      return after.length === MIN_SPARE;
+    },
+    60_000,
   );
-  expect(after).toHaveLength(MIN_SPARE);
   await waitUntil(
     'the agent runs only the spares',
     async () =>

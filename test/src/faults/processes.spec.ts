@@ -7,7 +7,7 @@
  *     portal's viewer reconnects to the same screen;
  *  3. the broker is killed and started again: the session is still listed for admins and usable.
  */
-import type { Page } from 'playwright-core';
+import type { Page, WebSocket } from 'playwright-core';
 import { desktopIdOf, launchBrowser, signIn, type Browser } from '../e2e/desktop-page';
 import { startStack, waitUntil, type Stack } from '../support/stack';
 import { PortalApi } from './portal-api';
@@ -26,16 +26,22 @@ let stack: Stack;
 let browser: Browser;
 let page: Page;
 let emma: PortalApi;
-/** Resolves when the viewer's display socket (opened after this call) closes. */
-let nextDrop: Promise<void>;
+/** The viewer's next display socket (opened after this call). */
+let nextTunnel: Promise<WebSocket>;
 
-function displayDropped(): Promise<void> {
-  const p = page
-    .waitForEvent('websocket', { predicate: (ws) => ws.url().includes('/tunnel'), timeout: 30_000 })
-    .then((ws) => (ws.isClosed() ? undefined : ws.waitForEvent('close', { timeout: 60_000 })))
-    .then(() => undefined);
+function tunnelOpened(): Promise<WebSocket> {
+  const p = page.waitForEvent('websocket', {
+    predicate: (ws) => ws.url().includes('/tunnel'),
+    timeout: 30_000,
+  });
   p.catch(() => undefined); // awaited later; a test failing first must not leave it unhandled
   return p;
+}
+
+/** Resolves when the socket has closed, waiting at most 30 s from now (not from its opening). */
+async function dropped(tunnel: Promise<WebSocket>): Promise<void> {
+  const ws = await tunnel;
+  if (!ws.isClosed()) await ws.waitForEvent('close', { timeout: 30_000 });
 }
 
 const desktop = async (id: string): Promise<DesktopRow> =>
@@ -111,7 +117,7 @@ describe('parts of Forkdesk killed mid-session', () => {
 
   it('SIGKILL of the agent mid-session: the VM is re-adopted, nothing is lost, a new connect shows the screen', async () => {
     await signIn(page, stack.baseUrl, stack.employee);
-    let dropped = displayDropped();
+    let tunnel = tunnelOpened();
     await page.goto(`${stack.baseUrl}/#/desktop/${desktopId}`);
     expect(desktopIdOf(page)).toBe(desktopId);
     await waitForPhase(page, (p) => p === 'connected', 'connected', 20_000);
@@ -121,7 +127,7 @@ describe('parts of Forkdesk killed mid-session', () => {
 
     await stack.agent.kill();
     // The gateway's connection went with the agent, and with it the page's display socket.
-    await dropped;
+    await dropped(tunnel);
     expect(qemuAlive(pid, vmId)).toBe(true);
 
     await stack.agent.restart();
@@ -134,13 +140,13 @@ describe('parts of Forkdesk killed mid-session', () => {
     expect((await stack.guestExec(vmId, ['/bin/true'])).exitCode).toBe(0);
 
     // The portal's viewer does not notice a dropped socket (see the report): the user reloads.
-    dropped = displayDropped();
+    tunnel = tunnelOpened();
     await page.reload();
     await waitForPhase(page, (p) => p === 'connected', 'connected again', 20_000);
     await viewerShowsVm(page, stack.vmDir(vmId), 20_000);
     expect(await lostCount()).toBe(lostBefore);
     await stack.waitForSpares(2, 30_000);
-    nextDrop = dropped;
+    nextTunnel = tunnel;
   });
 
   it('SIGKILL of the broker: after a restart the session is still listed and usable', async () => {
@@ -149,7 +155,7 @@ describe('parts of Forkdesk killed mid-session', () => {
     expect(await viewerPhase(page)).toBe('connected');
 
     await stack.broker.kill();
-    await nextDrop; // guacamole-lite's WebSocket lived in the broker
+    await dropped(nextTunnel); // guacamole-lite's WebSocket lived in the broker
     await stack.broker.restart();
 
     // The admin's login session lives in the database: the same cookie works on the new process.

@@ -88,7 +88,6 @@ export interface Stack {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `ok` until it returns true; the error names what was awaited and the logs' tails. */
 /**
  * The tiny image as a pool through the broker's own `setup-local`, and an enrollment token for
  * one agent written to `tokenFile`.
@@ -122,6 +121,7 @@ export async function setupTinyPool(
   );
 }
 
+/** Polls `ok` until it returns true; the error names what was awaited and the logs' tails. */
 export async function waitUntil(
   what: string,
   ok: () => Promise<boolean>,
