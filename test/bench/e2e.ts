@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, signIn, type Browser } from '../src/e2e/desktop-page';
+import { FRAME_PROBE, launchBrowser, signIn, type Browser } from '../src/e2e/desktop-page';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
 import { ROOT, startStack, waitUntil, type Stack } from '../src/support/stack';
 
@@ -29,42 +29,10 @@ function memAvailableMiB(): number {
   return Number(m[1]) / 1024;
 }
 
-/**
- * Arms a probe in the page: the next click on "Open" stamps t0, then every animation frame
- * looks for a lit pixel in the viewer's canvas and stamps t1. Timed in the page's own clock.
- * A string, not a function: tsx would wrap named functions in a helper the page lacks.
- */
-const PROBE = `(() => {
-  const w = window;
-  w.frameProbe = { t0: 0, t1: 0 };
-  const look = () => {
-    const c = document.querySelector('.viewer-host canvas');
-    const cx = c && c.width > 0 ? c.getContext('2d', { willReadFrequently: true }) : null;
-    if (cx) {
-      const d = cx.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 0; i < d.length; i += 12) {
-        if (d[i] + d[i + 1] + d[i + 2] > 96) {
-          w.frameProbe.t1 = performance.now();
-          return;
-        }
-      }
-    }
-    requestAnimationFrame(look);
-  };
-  const onClick = (e) => {
-    const b = e.target.closest('button');
-    if (!b || b.textContent.trim() !== 'Open') return;
-    document.removeEventListener('click', onClick, true);
-    w.frameProbe.t0 = performance.now();
-    requestAnimationFrame(look);
-  };
-  document.addEventListener('click', onClick, true);
-})()`;
-
 /** One open → first frame → log off, on the My desktops page; returns click → frame in ms. */
 async function openOnce(stack: Stack, page: Page): Promise<number> {
   await page.getByRole('button', { name: 'Open' }).waitFor();
-  await page.evaluate(PROBE);
+  await page.evaluate(FRAME_PROBE);
   await page.getByRole('button', { name: 'Open' }).click();
   const ms = await page
     .waitForFunction('frameProbe.t1 > 0 && frameProbe.t1 - frameProbe.t0', undefined, {

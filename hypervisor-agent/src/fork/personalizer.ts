@@ -18,7 +18,7 @@ import type { VmEntry, VmTable } from './vm-table';
 
 const run = promisify(execFile);
 
-/** The golden image's hook starts the user's session; on a busy TCG host that takes seconds. */
+/** Generous: a fresh TCG child runs the hook's programs cold, and a busy host slows it further. */
 const FORK_HOOK_TIMEOUT_MS = 60_000;
 
 export class Personalizer {
@@ -45,11 +45,11 @@ export class Personalizer {
   async personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
     const vm = this.vms.require(id);
     const ga = await this.vms.guest(id);
-    // Before the session starts, so its clipboard agent finds the port.
+    // Before the hook, which starts the clipboard agent on this port.
     await this.plugClipboard(vm);
     const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
     if (hook) {
-      // The image personalizes itself (identity, clock, home disk, then the user's session).
+      // The image personalizes itself (identity, clock, the user's home disk).
       const disk = p.persistentDisk ? await this.plugUserDisk(vm, p) : undefined;
       return runForkHook(
         ga,

@@ -163,3 +163,35 @@ export async function startConsoleReader(
     10_000,
   );
 }
+
+/**
+ * Arms a probe in the page: the next click on "Open" or "Resume" stamps t0, then every animation frame
+ * looks for a lit pixel in the viewer's canvas and stamps t1. Timed in the page's own clock.
+ * A string, not a function: tsx would wrap named functions in a helper the page lacks.
+ */
+export const FRAME_PROBE = `(() => {
+  const w = window;
+  w.frameProbe = { t0: 0, t1: 0 };
+  const look = () => {
+    const c = document.querySelector('.viewer-host canvas');
+    const cx = c && c.width > 0 ? c.getContext('2d', { willReadFrequently: true }) : null;
+    if (cx) {
+      const d = cx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 12) {
+        if (d[i] + d[i + 1] + d[i + 2] > 96) {
+          w.frameProbe.t1 = performance.now();
+          return;
+        }
+      }
+    }
+    requestAnimationFrame(look);
+  };
+  const onClick = (e) => {
+    const b = e.target.closest('button');
+    if (!b || !/^(Open|Resume)$/.test(b.textContent.trim())) return;
+    document.removeEventListener('click', onClick, true);
+    w.frameProbe.t0 = performance.now();
+    requestAnimationFrame(look);
+  };
+  document.addEventListener('click', onClick, true);
+})()`;

@@ -1,7 +1,7 @@
 // The golden desktop image end to end on real QEMU (TCG): build or reuse it, freeze a template
-// on its holding screen, fork three users' desktops, and check through the guest agent and the
-// screen itself that each shows its own user's desktop; a file in a user's persistent disk
-// outlives that user's desktop.
+// with its desktop session running, fork three users' desktops, and check through the guest
+// agent and the screen itself that each shows its own user's desktop, without a session start;
+// a file in a user's persistent disk outlives that user's desktop.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -168,6 +168,35 @@ describe('golden desktop image', () => {
       await gw.gateway.close();
       rmSync(profile, { recursive: true, force: true });
     }
+  });
+
+  it("starts the panel's programs as the user, in their home, though the session predates the user", async () => {
+    const d = desktops.get('chen');
+    if (!d) throw new Error('no desktop for chen');
+    // The environment the frozen session hands to what it starts: the template account's.
+    const r = await lab.engine.exec(d.id, {
+      command: [
+        'runuser',
+        '-u',
+        'chen',
+        '--',
+        'env',
+        'HOME=/var/lib/forkdesk-session',
+        'USER=desktop',
+        'LOGNAME=desktop',
+        '/usr/local/bin/forkdesk-launch',
+        'sh',
+        '-c',
+        'echo "$HOME $USER $LOGNAME $(pwd) $(whoami)"',
+      ],
+    });
+    expect(r.stdout.trim()).toBe('/home/chen chen chen /home/chen chen');
+    // The session itself was not restarted by the hook: it started before the hook ran.
+    const started = await lab.engine.exec(d.id, {
+      command: ['sh', '-c', 'ps -o lstart= -C openbox; stat -c %y /run/forkdesk/assigned'],
+    });
+    const [wm = '', assigned = ''] = started.stdout.trim().split('\n');
+    expect(new Date(wm).getTime()).toBeLessThan(new Date(assigned.slice(0, 19)).getTime());
   });
 
   it('refuses to run the fork hook twice in one child', async () => {

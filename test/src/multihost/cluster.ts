@@ -16,7 +16,7 @@ import {
   ROOT,
   runNode,
   seedUsers,
-  setupTinyPool,
+  setupPool,
   Service,
   SERVICE_BASE,
   waitUntil,
@@ -102,7 +102,7 @@ export class Cluster {
     };
     // No spares yet: the burst starts once every agent has its template (the test sets minSpare).
     const firstToken = path.join(this.logDir, 'enrollment-0.token');
-    await setupTinyPool(env, {
+    await setupPool(env, {
       memoryMib: o.memoryMib,
       minSpare: 0,
       maxSize: 10,

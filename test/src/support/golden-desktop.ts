@@ -1,6 +1,6 @@
 // Drives the golden desktop image through the real fork engine for the integration test and
-// the image bench: build (or reuse) the image, freeze a template on its holding screen, fork
-// children and turn each into a user's desktop with the fork hook. TCG, real QEMU.
+// the image bench: build (or reuse) the image, freeze a template with its desktop session
+// running, fork children and make each a user's desktop with the fork hook. TCG, real QEMU.
 import { chmodSync, mkdtempSync, rmSync } from 'fs';
 import { join } from 'path';
 import {
@@ -15,7 +15,9 @@ import { buildGoldenImage, type GoldenManifest } from '@forkdesk/infra';
 import {
   classifyScreen,
   type Image,
-  type ScreenKind,
+  labelRect,
+  type QmpLike,
+  regionBytes,
   screendump,
   waitForScreen,
 } from '@forkdesk/infra/testing';
@@ -80,7 +82,7 @@ export async function openGoldenLab(
   };
 }
 
-/** Boots the image until the guest reports ready (holding screen drawn, idle) and freezes it. */
+/** Boots the image until the guest reports ready (session drawn, idle) and freezes it. */
 export async function freezeGoldenTemplate(
   lab: GoldenLab,
   memoryMiB = 1024,
@@ -104,9 +106,9 @@ export async function freezeGoldenTemplate(
 export interface Desktop {
   id: string;
   hook: ForkHookResult;
-  /** Fork request → the child's screen shows the drawn holding screen. */
+  /** Fork request → the child's screen shows the frozen desktop (panel with the template's label). */
   forkToDrawnMs: number;
-  /** Fork request → the user's desktop (panel with the name label) is drawn. */
+  /** Fork request → the panel's label shows this user (fork hook included). */
   forkToSessionMs: number;
   screen: Image;
   screenFile: string;
@@ -127,16 +129,19 @@ export async function forkDesktop(
   if (!rec) throw new Error('fork returned no child');
   const screenFile = join(rec.dir, 'screen.ppm');
   // QEMU's QMP socket takes one client at a time: hold it only while watching the screen.
-  const watch = async (want: ScreenKind, timeoutMs: number, everyMs: number): Promise<Image> => {
+  const watch = async <T>(f: (qmp: QmpLike) => Promise<T>): Promise<T> => {
     const qmp = await connectQmp(rec.spec.qmpSocket, { retryMs: 2000 });
     try {
-      return (await waitForScreen(qmp, screenFile, want, timeoutMs, everyMs)).img;
+      return await f(qmp);
     } finally {
       qmp.close();
     }
   };
-  await watch('holding', 10_000, 5);
+  const frozen = await watch(
+    async (qmp) => (await waitForScreen(qmp, screenFile, 'desktop', 10_000, 5)).img,
+  );
   const forkToDrawnMs = Date.now() - t0;
+  const frozenLabel = regionBytes(frozen, labelRect(frozen));
   // The engine plugs in the clipboard channel and the user's disk, then runs the image's hook.
   const hook = await lab.engine.personalize(rec.id, {
     userName: who.user,
@@ -145,7 +150,21 @@ export async function forkDesktop(
     ...(persistentDisk ? { persistentDisk } : {}),
   });
   if (!hook) throw new Error('the golden image has no fork hook');
-  const screen = await watch('desktop', 90_000, 50);
+  // The user's desktop: still a drawn desktop, its label no longer the template's.
+  const screen = await watch(async (qmp) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const img = await screendump(qmp, screenFile);
+      if (
+        classifyScreen(img) === 'desktop' &&
+        !regionBytes(img, labelRect(img)).equals(frozenLabel)
+      )
+        return img;
+      if (Date.now() > deadline)
+        throw new Error(`the panel still shows the template's label 30 s after the fork hook`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
   return { id: rec.id, hook, forkToDrawnMs, forkToSessionMs: Date.now() - t0, screen, screenFile };
 }
 

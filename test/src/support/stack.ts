@@ -12,7 +12,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createTestDatabase, hashPassword, User, UserRole, type TestDatabase } from '@forkdesk/db';
-import { buildTinyImage, freePort } from '@forkdesk/infra';
+import { buildGoldenImage, buildTinyImage, freePort, MANIFEST_FILE } from '@forkdesk/infra';
 import type { ExecResult, TlsMaterial } from '@forkdesk/agent-contract';
 import {
   agentRequest,
@@ -37,8 +37,11 @@ export interface Credentials {
 export interface StackOptions {
   /** Names the database, dirs and logs. */
   label: string;
+  /** The pool's image: 'tiny' unless said. */
+  image?: StackImage;
   minSpare?: number;
   maxSize?: number;
+  /** Guest RAM of the pool's desktops: 256 MiB (tiny) or 1024 MiB (golden) unless said. */
   memoryMib?: number;
   schedulerTickMs?: number;
   /** Extra environment for the broker and the agent. */
@@ -88,23 +91,34 @@ export interface Stack {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The images a stack can serve: the tiny test image, or the golden Debian desktop. */
+export type StackImage = 'tiny' | 'golden';
+
 /**
- * The tiny image as a pool through the broker's own `setup-local`, and an enrollment token for
- * one agent written to `tokenFile`.
+ * An image as a pool through the broker's own `setup-local` (the golden one is built, or taken
+ * from the cache, first), and an enrollment token for one agent written to `tokenFile`.
  */
-export async function setupTinyPool(
+export async function setupPool(
   env: NodeJS.ProcessEnv,
-  o: { memoryMib: number; minSpare: number; maxSize: number; agent: string; tokenFile: string },
+  o: {
+    image?: StackImage;
+    memoryMib: number;
+    minSpare: number;
+    maxSize: number;
+    agent: string;
+    tokenFile: string;
+  },
 ): Promise<void> {
-  const image = buildTinyImage();
+  const golden = o.image === 'golden';
+  const image = golden ? await buildGoldenImage() : buildTinyImage();
   await runNode(
     path.join(BROKER_DIST, 'cli.js'),
     [
       'setup-local',
       '--manifest',
-      path.join(path.dirname(image.disk), 'manifest.json'),
+      path.join(path.dirname(image.disk), MANIFEST_FILE),
       '--image',
-      'Tiny test image',
+      golden ? 'Debian desktop' : 'Tiny test image',
       '--memory-mib',
       String(o.memoryMib),
       '--min-spare',
@@ -318,8 +332,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       DATABASE_URL: db.url,
       FORKDESK_LOG_LEVEL: process.env.FORKDESK_LOG_LEVEL ?? 'info',
     };
-    await setupTinyPool(env, {
-      memoryMib: o.memoryMib ?? 256,
+    await setupPool(env, {
+      image: o.image ?? 'tiny',
+      memoryMib: o.memoryMib ?? (o.image === 'golden' ? 1024 : 256),
       minSpare: o.minSpare ?? 2,
       maxSize: o.maxSize ?? 10,
       agent: 'local',
