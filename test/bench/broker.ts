@@ -25,14 +25,13 @@
  * does), and reports the time from "open" to an assigned desktop separately.
  * Uses DATABASE_URL when set, else a fresh database on the private cluster.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { PortalApi, type ApiAnswer } from '../src/faults/portal-api';
 import { createEmployees, type Employee } from '../src/broker/employees';
+import { benchMain } from '../src/support/bench-main';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
-import { ROOT, startStack, type Stack } from '../src/support/stack';
+import { startStack, type Stack } from '../src/support/stack';
 
 const num = (key: string, fallback: number): number => {
   const raw = process.env[key];
@@ -57,7 +56,6 @@ const POLL_MS = 100;
 const CALL_TIMEOUT_MS = 30_000;
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux). */
 const CLK_TCK = 100;
-const INFRA_CLI = path.join(ROOT, 'infra', 'dist', 'cli.js');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -308,11 +306,6 @@ function describePhase(name: string, p: Phase): void {
 }
 
 async function main(): Promise<void> {
-  let dropDb: string | undefined;
-  if (!process.env.DATABASE_URL) {
-    dropDb = execFileSync(process.execPath, [INFRA_CLI, 'db', 'create-test']).toString().trim();
-    process.env.DATABASE_URL = dropDb;
-  }
   const stack = await startStack({
     label: 'bench-broker',
     minSpare: MIN_SPARE,
@@ -411,11 +404,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await stack.stop();
-    if (dropDb) execFileSync(process.execPath, [INFRA_CLI, 'db', 'drop', dropDb]);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench broker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+benchMain('broker', main);

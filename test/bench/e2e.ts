@@ -8,18 +8,16 @@
  *   after (settled) gives the memory they cost.
  * Uses DATABASE_URL when set, else a fresh database on the private cluster.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import type { Page } from 'playwright-core';
 import { FRAME_PROBE, launchBrowser, signIn, type Browser } from '../src/e2e/desktop-page';
+import { benchMain } from '../src/support/bench-main';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
-import { ROOT, startStack, waitUntil, type Stack } from '../src/support/stack';
+import { startStack, waitUntil, type Stack } from '../src/support/stack';
 
 const RUNS = Number(process.env.FORKDESK_BENCH_RUNS ?? 10);
 const RAMP = Number(process.env.FORKDESK_BENCH_RAMP ?? 20);
-const INFRA_CLI = path.join(ROOT, 'infra', 'dist', 'cli.js');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -106,48 +104,36 @@ async function density(stack: Stack): Promise<Record<string, number>> {
 }
 
 async function main(): Promise<void> {
-  let dropDb: string | undefined;
-  if (!process.env.DATABASE_URL) {
-    dropDb = execFileSync(process.execPath, [INFRA_CLI, 'db', 'create-test']).toString().trim();
-    process.env.DATABASE_URL = dropDb;
-  }
-  try {
-    const warm = await measure('bench-warm', 2, async () => ({}));
-    const fork = await measure('bench-fork', 0, density);
-    const d = fork.extra;
-    const perGib = d.dropMiB > 0 ? RAMP / (d.dropMiB / 1024) : Number.NaN;
-    const ms = (value: number, target?: number): Figure => ({
-      value: Math.round(value),
-      unit: 'ms',
-      better: 'lower',
-      ...(target === undefined ? {} : { target }),
-    });
-    writeReport(
-      'e2e',
-      {
-        click_to_frame_warm_p50_ms: ms(percentile(warm.samples, 50), 1000),
-        click_to_frame_warm_p95_ms: ms(percentile(warm.samples, 95)),
-        click_to_frame_fork_p50_ms: ms(percentile(fork.samples, 50), 1500),
-        click_to_frame_fork_p95_ms: ms(percentile(fork.samples, 95)),
-        desktops_per_gib: { value: Number(perGib.toFixed(1)), unit: 'desktops', better: 'higher' },
-      },
-      {
-        runs: RUNS,
-        warmSamplesMs: warm.samples.map(Math.round),
-        forkSamplesMs: fork.samples.map(Math.round),
-        ramp: { desktops: RAMP, guestMiB: 256, ...d },
-        image: 'tiny (busybox initramfs, VGA text console)',
-        accel: process.env.FORKDESK_ACCEL ?? 'tcg',
-        cpus: os.cpus().length,
-        hostMemGiB: Math.round(os.totalmem() / 2 ** 30),
-      },
-    );
-  } finally {
-    if (dropDb) execFileSync(process.execPath, [INFRA_CLI, 'db', 'drop', dropDb]);
-  }
+  const warm = await measure('bench-warm', 2, async () => ({}));
+  const fork = await measure('bench-fork', 0, density);
+  const d = fork.extra;
+  const perGib = d.dropMiB > 0 ? RAMP / (d.dropMiB / 1024) : Number.NaN;
+  const ms = (value: number, target?: number): Figure => ({
+    value: Math.round(value),
+    unit: 'ms',
+    better: 'lower',
+    ...(target === undefined ? {} : { target }),
+  });
+  writeReport(
+    'e2e',
+    {
+      click_to_frame_warm_p50_ms: ms(percentile(warm.samples, 50), 1000),
+      click_to_frame_warm_p95_ms: ms(percentile(warm.samples, 95)),
+      click_to_frame_fork_p50_ms: ms(percentile(fork.samples, 50), 1500),
+      click_to_frame_fork_p95_ms: ms(percentile(fork.samples, 95)),
+      desktops_per_gib: { value: Number(perGib.toFixed(1)), unit: 'desktops', better: 'higher' },
+    },
+    {
+      runs: RUNS,
+      warmSamplesMs: warm.samples.map(Math.round),
+      forkSamplesMs: fork.samples.map(Math.round),
+      ramp: { desktops: RAMP, guestMiB: 256, ...d },
+      image: 'tiny (busybox initramfs, VGA text console)',
+      accel: process.env.FORKDESK_ACCEL ?? 'tcg',
+      cpus: os.cpus().length,
+      hostMemGiB: Math.round(os.totalmem() / 2 ** 30),
+    },
+  );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench e2e failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+benchMain('e2e', main);

@@ -12,9 +12,7 @@
  * storm of new users clicking Open within a second while another user's portal calls the API.
  * A sample that fails or times out is counted, never dropped: it weighs as its timeout.
  */
-import { execFileSync } from 'child_process';
 import * as os from 'os';
-import * as path from 'path';
 import type { ChildInfo } from '@forkdesk/agent-contract';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEmployees, signIn as apiSignIn, type Employee } from '../src/broker/employees';
@@ -28,16 +26,16 @@ import {
   vmOf,
   waitUsable,
 } from '../src/e2e/golden-journey';
+import { benchMain } from '../src/support/bench-main';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
 import { CHROMIUM } from '../src/support/chromium';
-import { ROOT, startStack, type Stack } from '../src/support/stack';
+import { startStack, type Stack } from '../src/support/stack';
 
 const USERS = Number(process.env.FORKDESK_BENCH_USERS ?? 10);
 const STORM = Number(process.env.FORKDESK_BENCH_STORM ?? 10);
 const RESUMES = Math.min(5, USERS);
 const IDLE_S = Number(process.env.FORKDESK_BENCH_IDLE_S ?? 60);
 const API_TIMEOUT_MS = 5_000;
-const INFRA_CLI = path.join(ROOT, 'infra', 'dist', 'cli.js');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -217,11 +215,6 @@ async function run(stack: Stack): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let dropDb: string | undefined;
-  if (!process.env.DATABASE_URL) {
-    dropDb = execFileSync(process.execPath, [INFRA_CLI, 'db', 'create-test']).toString().trim();
-    process.env.DATABASE_URL = dropDb;
-  }
   const stack = await startStack({
     label: 'bench-journey',
     image: 'golden',
@@ -232,11 +225,7 @@ async function main(): Promise<void> {
     await run(stack);
   } finally {
     await stack.stop();
-    if (dropDb) execFileSync(process.execPath, [INFRA_CLI, 'db', 'drop', dropDb]);
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench journey failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+benchMain('journey', main);
