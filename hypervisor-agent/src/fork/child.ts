@@ -7,6 +7,7 @@ import { copyFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { ForkError } from '../engine/errors';
 import { GuestAgent } from '../guest/client';
+import type { CpuWeights } from '../cpu/cpu-weights';
 import { Cgroups, setOomScoreAdj } from '../memory/cgroup';
 import { connectQmp, JsonChannel } from '../qmp/client';
 import { setIgnoreShared, waitMigration } from '../templates/freeze';
@@ -44,6 +45,7 @@ export interface ChildEnv {
   user: UserIds | undefined;
   cgroups: Cgroups;
   cgroupOverheadMiB: number;
+  cpu: CpuWeights;
   /** VMs are the OOM killer's first choice, before the agent. */
   oomScoreAdj: number;
   nat: NatNetworks;
@@ -120,6 +122,7 @@ export async function prepareChild(
       launched.pid,
       2 * t.shape.memoryMiB + env.cgroupOverheadMiB,
     );
+    env.cpu.place(id, launched.pid, 'spare');
     setOomScoreAdj(launched.pid, env.oomScoreAdj);
     saveRecord(record);
     const death = deathOf(launched, paths.qemuLog, `fork of ${id}`);
@@ -183,4 +186,5 @@ export async function destroyVmFiles(env: ChildEnv, r: VmRecord): Promise<void> 
   if (r.network) await env.nat.teardown(r.network);
   rmSync(r.dir, { recursive: true, force: true });
   await env.cgroups.remove(r.cgroup);
+  await env.cpu.remove(r.id);
 }

@@ -22,6 +22,7 @@ import type { DisplayTarget } from '../gateway/session/desktop-session';
 import type { GuestAgent } from '../guest/client';
 import type { ForkHookResult } from '../guest/fork-hook';
 import { logger } from '../logger';
+import { CpuWeights, detectCpuGroups } from '../cpu/cpu-weights';
 import { Cgroups, detectCgroups, setOomScoreAdj } from '../memory/cgroup';
 import { readHostMemory, readProcessMemory } from '../memory/proc';
 import { becomeChildSubreaper } from '../native/native';
@@ -53,6 +54,7 @@ export class ForkEngine implements EnginePort {
     readonly cfg: EngineConfig,
     private readonly user: UserIds | undefined,
     private readonly cgroups: Cgroups,
+    private readonly cpu: CpuWeights,
     readonly qemuBuild: string,
     dataDirTag: string,
   ) {
@@ -72,6 +74,7 @@ export class ForkEngine implements EnginePort {
       user,
       cgroups,
       cgroupOverheadMiB: cfg.cgroupOverheadMiB,
+      cpu,
       oomScoreAdj: 500,
       nat: this.nat,
     };
@@ -92,12 +95,13 @@ export class ForkEngine implements EnginePort {
       images: this.images,
       accelFor: (image) => this.accelFor(image),
       cgroups,
+      cpu,
       nat: this.nat,
       vms: this.vms,
       templates: this.templates,
       forker: this.forker,
     });
-    this.personalizer = new Personalizer(cfg, user, this.images, this.vms);
+    this.personalizer = new Personalizer(cfg, user, this.images, this.vms, cpu);
   }
 
   /**
@@ -129,12 +133,14 @@ export class ForkEngine implements EnginePort {
       cfg,
       user,
       new Cgroups(detectCgroups(), `dd-${tag}`),
+      new CpuWeights(detectCpuGroups(), `dd-${tag}`),
       qemuBuildId(cfg.qemuBinary),
       tag.slice(0, 8),
     );
     engine.templates.load();
     await engine.vms.adopt();
     await engine.cgroups.sweep(engine.vms.ids());
+    await engine.cpu.sweep(engine.vms.ids());
     await engine.nat.sweep(engine.vms.ids());
     // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
     if (engine.vms.entries().some((v) => v.network)) await engine.nat.ensureHost();
@@ -287,5 +293,6 @@ export class ForkEngine implements EnginePort {
     await Promise.all([...this.vms.ids()].map((id) => this.vms.destroy(id).catch(() => undefined)));
     await this.templates.deleteAll();
     await this.cgroups.dispose();
+    await this.cpu.dispose();
   }
 }

@@ -7,6 +7,7 @@ import { chownSync, existsSync, mkdirSync, renameSync, rmSync } from 'fs';
 import { dirname } from 'path';
 import { promisify } from 'util';
 import type { EngineConfig } from '../config';
+import type { CpuWeights } from '../cpu/cpu-weights';
 import { ConflictError } from '../engine/errors';
 import { ForkHookResult, runForkHook } from '../guest/fork-hook';
 import { mountDisk, setHostname, setUser } from '../guest/personalize';
@@ -27,6 +28,7 @@ export class Personalizer {
     private readonly user: UserIds | undefined,
     private readonly images: ImageStore,
     private readonly vms: VmTable,
+    private readonly cpu: CpuWeights,
   ) {}
 
   async exec(id: string, req: ExecRequest): Promise<ExecResult> {
@@ -43,6 +45,8 @@ export class Personalizer {
 
   /** Returns what the image's fork hook reported, when the image has one. */
   async personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
+    // From now on someone waits on this VM: it gets a desktop's CPU weight, above the spares'.
+    this.cpu.setClass(id, 'desktop');
     const vm = this.vms.require(id);
     const ga = await this.vms.guest(id);
     // Before the hook, which starts the clipboard agent on this port.

@@ -13,6 +13,7 @@ import type { EngineConfig } from '../config';
 import { ConflictError, ForkError, NotFoundError } from '../engine/errors';
 import { GuestAgent } from '../guest/client';
 import { logger } from '../logger';
+import type { CpuWeights } from '../cpu/cpu-weights';
 import type { Cgroups } from '../memory/cgroup';
 import { checkReserve, readHostMemory } from '../memory/proc';
 import type { NatNetworks } from '../network/nat-network';
@@ -39,6 +40,7 @@ export interface RunningVmDeps {
   images: ImageStore;
   accelFor(image: ImageVersion): Promise<AccelVerdict>;
   cgroups: Cgroups;
+  cpu: CpuWeights;
   nat: NatNetworks;
   vms: VmTable;
   templates: TemplateRegistry;
@@ -85,6 +87,8 @@ export class RunningVms {
         warm: false,
       };
       rec.cgroup = this.d.cgroups.place(id, launched.pid, shape.memoryMiB + cfg.cgroupOverheadMiB);
+      // Someone asked for this VM and uses it (a lab's source, say): a desktop's weight.
+      this.d.cpu.place(id, launched.pid, 'desktop');
       saveRecord(rec);
       vms.add(rec);
       const ga = await waitGuestReady(spec, launched, paths.qemuLog, cfg.bootTimeoutMs);
@@ -141,6 +145,7 @@ export class RunningVms {
       chownSync(files.state, 0, 0);
       const freezeMs = Date.now() - t0;
       await this.d.cgroups.remove(vm.cgroup);
+      await this.d.cpu.remove(vm.id);
       if (vm.network) await this.d.nat.teardown(vm.network);
       rmSync(vm.dir, { recursive: true, force: true });
       vms.forget(vm.id);

@@ -1,3 +1,4 @@
+import { CpuWeights } from '../cpu/cpu-weights';
 import { spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -53,6 +54,7 @@ beforeEach(() => {
     user: undefined,
     cgroups: new Cgroups(detectCgroups(), 'vmtable-spec'),
     cgroupOverheadMiB: 0,
+    cpu: new CpuWeights({ kind: 'none', reason: 'the table spec starts no VM' }, 'vmtable-spec'),
     oomScoreAdj: 0,
     nat: new NatNetworks({ transitSubnet: '100.127.0.0/16', tag: 'spec' }, new SystemNetCommands()),
   });

@@ -11,13 +11,13 @@ export type CgroupMode =
 /** This process's path in a hierarchy, from /proc/self/cgroup text (pure). */
 export function ownCgroupPath(
   procSelfCgroup: string,
-  controller: 'v2' | 'memory',
+  controller: 'v2' | 'memory' | 'cpu',
 ): string | undefined {
   for (const line of procSelfCgroup.split('\n')) {
     const [hid, ctrls, path] = line.split(':');
     if (path === undefined) continue;
     if (controller === 'v2' && hid === '0' && ctrls === '') return path;
-    if (controller === 'memory' && ctrls?.split(',').includes('memory')) return path;
+    if (controller !== 'v2' && ctrls?.split(',').includes(controller)) return path;
   }
   return undefined;
 }
@@ -113,17 +113,7 @@ export class Cgroups {
 
   /** Removes a VM's group; its process may take a moment to leave it after SIGKILL. */
   async remove(dir: string | undefined, attempts = 50): Promise<void> {
-    if (!dir) return;
-    for (let i = 0; i < attempts; i++) {
-      try {
-        rmdirSync(dir);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EBUSY') return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    logger.warn({ dir }, 'cgroup still busy: left for the next start to remove');
+    if (dir) await removeCgroupDir(dir, attempts);
   }
 
   /** Removes this engine's (empty) subtree, when the engine is uninstalled. */
@@ -152,4 +142,18 @@ export function setOomScoreAdj(pid: number | 'self', value: number): string | un
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** Removes a (v1 or v2) cgroup directory, waiting while its last process leaves it. */
+export async function removeCgroupDir(dir: string, attempts: number): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  logger.warn({ dir }, 'cgroup still busy: left for the next start to remove');
 }

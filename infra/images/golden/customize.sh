@@ -11,6 +11,10 @@ KVER=$(ls /lib/modules)
 useradd --uid 1000 --user-group --home-dir /var/lib/forkdesk-session --create-home \
   --shell /bin/bash --groups video,input,render,audio desktop
 chmod 0700 /var/lib/forkdesk-session
+# A ready-made home for a desktop without a persistent disk: the fork hook moves it into place.
+cp -a /etc/skel /var/lib/forkdesk-home
+chown -R 1000:1000 /var/lib/forkdesk-home
+chmod 0700 /var/lib/forkdesk-home
 passwd -l desktop >/dev/null
 passwd -l root >/dev/null
 
