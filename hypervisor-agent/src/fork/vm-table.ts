@@ -144,8 +144,10 @@ export class VmTable {
       }
       if (!rec || !alive) {
         logger.info({ dir, pid: rec?.pid }, 'removing dead VM');
-        if (rec) await this.env.cgroups.remove(rec.cgroup);
-        if (rec) await this.env.cpu.remove(rec.id);
+        if (rec) {
+          await this.env.cgroups.remove(rec.cgroup);
+          await this.env.cpu.remove(rec.id);
+        }
         if (rec?.network) await this.env.nat.teardown(rec.network);
         if (rec?.kind === 'source') rmSync(rec.spec.ram.path, { force: true });
         rmSync(dir, { recursive: true, force: true });
