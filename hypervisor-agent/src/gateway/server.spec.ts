@@ -3,6 +3,7 @@ import { GuacStatus } from './guacamole/status';
 import { startTestGateway } from '../testing/gateway-harness';
 import { TestGuacClient } from '../testing/guac-client';
 import { sleep, startTestVm, TestVm } from '../testing/qemu-vm';
+import { pixelsDiffering } from '../testing/ppm';
 import { DisplayMode, DisplayTicket } from '@forkdesk/agent-contract';
 import type { Registry } from 'prom-client';
 
@@ -126,6 +127,9 @@ describe('display gateway with a real QEMU VM', () => {
   });
 
   it('lets a view-only shadow watch, tells the controller, and ignores its input', async () => {
+    // A fresh boot-menu prompt: it times out 65 s after boot, and a slow run reaches this test late.
+    await vm.qmp('system_reset');
+    await sleep(1000);
     const owner = await client();
     await owner.handshake('d1', ticket('d1'));
     const ready = await owner.waitFor((i) => i.opcode === 'ready');
@@ -150,7 +154,8 @@ describe('display gateway with a real QEMU VM', () => {
     for (let i = 0; i < 250 && (await input('dropped')) < dropped + 2; i++) await sleep(20);
     expect(await input('dropped')).toBe(dropped + 2);
     expect(await input('forwarded')).toBe(forwarded);
-    expect((await vm.screendump()).rgb.equals(img.rgb)).toBe(true);
+    // The blinking text cursor changes 18 pixels; the boot menu ESC opens redraws thousands.
+    expect(pixelsDiffering(await vm.screendump(), img)).toBeLessThan(100);
     shadow.close();
     expect((await owner.waitFor((i) => i.opcode === 'msg' && i.args[0] === '2')).args[1]).toBe(
       'admin',

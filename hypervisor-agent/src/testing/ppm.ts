@@ -26,3 +26,13 @@ export function parsePpm(b: Buffer): RgbImage {
   if (rgb.length !== width * height * 3) throw new Error('truncated PPM');
   return { width, height, rgb };
 }
+
+/** How many pixels differ between two images of one size. */
+export function pixelsDiffering(a: RgbImage, b: RgbImage): number {
+  let n = 0;
+  for (let p = 0; p < a.rgb.length; p += 3) {
+    if (a.rgb[p] !== b.rgb[p] || a.rgb[p + 1] !== b.rgb[p + 1] || a.rgb[p + 2] !== b.rgb[p + 2])
+      n++;
+  }
+  return n;
+}
