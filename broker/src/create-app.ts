@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { csrfMiddleware, jsonBodiesOnly } from './auth/csrf.middleware';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { securityHeaders } from './common/security-headers';
 import { databaseDeadline, DatabaseWatch } from './health/database-watch';
 import { PinoNestLogger } from './common/logger';
 import { createValidationPipe } from './common/validation';
@@ -51,6 +52,7 @@ export async function configureApp(
   // Behind a reverse proxy, FORKDESK_TRUST_PROXY makes req.ip the client's address.
   if (process.env.FORKDESK_TRUST_PROXY)
     express.set('trust proxy', process.env.FORKDESK_TRUST_PROXY);
+  app.use(securityHeaders());
   app.use(cookieParser());
   // Only JSON is parsed (Nest's urlencoded parser is off, see createBrokerApp).
   app.use(jsonBodiesOnly());

@@ -7,6 +7,8 @@ import {
   type HostCapacity,
   type NetworkMode,
   type Personalization,
+  type RevokeDisplayRequest,
+  type RevokeDisplayResponse,
   type TemplateInfo,
   type TlsMaterial,
 } from '@forkdesk/agent-contract';
@@ -46,6 +48,15 @@ export interface AgentClient {
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
   personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void>;
   capacity(a: AgentEndpoint): Promise<HostCapacity>;
+  /**
+   * Ends the child's display connections (of `req.user` only, when set) and refuses the
+   * tickets issued for it before now.
+   */
+  revokeDisplay(
+    a: AgentEndpoint,
+    vmId: string,
+    req: RevokeDisplayRequest,
+  ): Promise<RevokeDisplayResponse>;
 }
 
 export const AGENT_CLIENT = Symbol('AgentClient');
@@ -145,5 +156,20 @@ export class HttpAgentClient implements AgentClient {
     const c = await this.call<HostCapacity>(a, 'GET', AGENT_ROUTES.capacity);
     if (!c) throw new AgentCallError(502, 'agent answered capacity with nothing');
     return c;
+  }
+
+  async revokeDisplay(
+    a: AgentEndpoint,
+    vmId: string,
+    req: RevokeDisplayRequest,
+  ): Promise<RevokeDisplayResponse> {
+    const r = await this.call<RevokeDisplayResponse>(
+      a,
+      'POST',
+      AGENT_ROUTES.revokeDisplay(vmId),
+      req,
+    );
+    if (!r) throw new AgentCallError(502, 'agent answered a display revocation with nothing');
+    return r;
   }
 }

@@ -1,4 +1,5 @@
 import { DesktopState } from '@forkdesk/db';
+import { createHash } from 'crypto';
 import request from 'supertest';
 import { httpFixture } from '../testing/http-fixture';
 
@@ -20,8 +21,20 @@ describe('agents', () => {
     expect(creds.body).toEqual({
       agentId: t.body.agentId,
       apiToken: expect.any(String),
+      heartbeatToken: expect.any(String),
       displayKey: expect.any(String),
     });
+    expect(creds.body.heartbeatToken).not.toBe(creds.body.apiToken);
+    // The token the broker only verifies is kept as its sha256; the one it presents in clear.
+    const [row] = (await f.db.dataSource.query(
+      `SELECT api_token, heartbeat_token_hash FROM agents WHERE id = $1`,
+      [t.body.agentId],
+    )) as { api_token: string; heartbeat_token_hash: string }[];
+    expect(row.heartbeat_token_hash).toBe(
+      createHash('sha256').update(creds.body.heartbeatToken).digest('hex'),
+    );
+    expect(JSON.stringify(row)).not.toContain(creds.body.heartbeatToken);
+    expect(row.api_token).toBe(creds.body.apiToken);
     expect((await request(f.broker.url).post('/v1/agents/enroll').send(enroll)).status).toBe(401);
 
     // A desktop the broker placed on this agent a while ago, one it recorded just now (its fork
@@ -58,9 +71,15 @@ describe('agents', () => {
     };
     const path = `/v1/agents/${t.body.agentId}/heartbeat`;
     expect((await request(f.broker.url).post(path).send(hb)).status).toBe(401);
-    const ok = await request(f.broker.url)
+    // The broker's token for calling the agent is not the agent's for calling the broker.
+    const wrong = await request(f.broker.url)
       .post(path)
       .set('authorization', `Bearer ${creds.body.apiToken}`)
+      .send(hb);
+    expect(wrong.status).toBe(401);
+    const ok = await request(f.broker.url)
+      .post(path)
+      .set('authorization', `Bearer ${creds.body.heartbeatToken}`)
       .send(hb);
     expect(ok.body).toEqual({ orphans: 1, lost: 1, leases: [] });
     expect(await f.desktopState(d.id)).toBe(DesktopState.Lost);

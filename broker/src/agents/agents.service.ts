@@ -45,10 +45,11 @@ const agentActor = (a: { name: string }): Actor => ({
   ip: null,
 });
 
-const sameSecret = (a: string, b: string): boolean => {
-  const x = Buffer.from(sha256(a));
-  const y = Buffer.from(sha256(b));
-  return timingSafeEqual(x, y);
+/** Constant time: both sides are 64 hex characters whatever the token given. */
+const matchesHash = (token: string, hash: string): boolean => {
+  const x = Buffer.from(sha256(token));
+  const y = Buffer.from(hash);
+  return x.length === y.length && timingSafeEqual(x, y);
 };
 
 @Injectable()
@@ -98,6 +99,8 @@ export class AgentsService {
   /** Trades the one-time token for credentials; the token is spent in the same transaction. */
   async enroll(dto: EnrollDto, ip: string | null): Promise<EnrollmentResponse> {
     const apiToken = randomBytes(32).toString('base64url');
+    // A second secret for the other direction: the broker only verifies it, so keeps its hash.
+    const heartbeatToken = randomBytes(32).toString('base64url');
     const displayKey = newDisplayKey();
     const [gatewayHost, gatewayPort] = dto.gatewayAddress
       ? [dto.gatewayAddress.replace(/:[0-9]+$/, ''), Number(dto.gatewayAddress.split(':').pop())]
@@ -129,6 +132,7 @@ export class AgentsService {
         enrollmentTokenHash: null,
         apiUrl: dto.apiUrl.replace(/\/+$/, ''),
         apiToken,
+        heartbeatTokenHash: sha256(heartbeatToken),
         displayKey,
         gatewayHost,
         gatewayPort,
@@ -150,16 +154,15 @@ export class AgentsService {
           },
         },
       );
-      return certificate && ca
-        ? { agentId: agent.id, apiToken, displayKey, certificate, caCertificate: ca.certificate }
-        : { agentId: agent.id, apiToken, displayKey };
+      const tokens = { agentId: agent.id, apiToken, heartbeatToken, displayKey };
+      return certificate && ca ? { ...tokens, certificate, caCertificate: ca.certificate } : tokens;
     });
   }
 
-  /** The agent whose id and bearer token these are, or 401. */
+  /** The agent whose id and heartbeat token (checked against its hash) these are, or 401. */
   async authenticate(agentId: string, token: string | undefined): Promise<Agent> {
     const agent = /^[0-9a-f-]{36}$/.test(agentId) ? await this.repo.findById(agentId) : null;
-    if (!agent?.apiToken || !token || !sameSecret(agent.apiToken, token))
+    if (!agent?.heartbeatTokenHash || !token || !matchesHash(token, agent.heartbeatTokenHash))
       throw new UnauthorizedException('invalid agent credentials');
     return agent;
   }

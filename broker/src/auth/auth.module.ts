@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { DisplaysModule } from '../displays/displays.module';
 import { AuthController } from './auth.controller';
 import { AuthRepository } from './auth.repository';
 import { SessionGuard } from './auth.guard';
@@ -9,6 +10,7 @@ import { SessionStore } from './session.store';
 
 @Global()
 @Module({
+  imports: [DisplaysModule],
   controllers: [AuthController],
   providers: [
     AuthService,

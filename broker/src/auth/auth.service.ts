@@ -6,6 +6,7 @@ import type { Actor } from '../common/actor';
 import { RetryLaterException } from '../common/errors';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { BrokerMetrics } from '../common/metrics';
+import { DisplayRevoker } from '../displays/display-revoker';
 import { AuthRepository } from './auth.repository';
 import { AUTH_STRATEGIES, type AuthStrategy } from './auth-strategy';
 import { LoginThrottle } from './login-throttle';
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly repo: AuthRepository,
     private readonly audit: AuditService,
     private readonly metrics: BrokerMetrics,
+    private readonly displays: DisplayRevoker,
     @Inject(AUTH_STRATEGIES) private readonly strategies: AuthStrategy[],
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {
@@ -117,6 +119,8 @@ export class AuthService {
         targetId: actor.userId ?? undefined,
       });
     });
+    // Signed out: the screens this user had open go too (their other browsers' as well).
+    if (actor.userId) await this.displays.user(actor.userId, 'sign-out');
   }
 
   async changePassword(

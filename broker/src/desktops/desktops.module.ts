@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { DisplaysModule } from '../displays/displays.module';
 import { TunnelModule } from '../tunnel/tunnel.module';
 import { AdminSessionsController, MyDesktopsController } from './desktops.controller';
 import { DesktopsRepository } from './desktops.repository';
@@ -8,7 +9,7 @@ import { ForkService } from './fork.service';
 import { PoolEvents } from './pool-events';
 
 @Module({
-  imports: [AgentsModule, TunnelModule],
+  imports: [AgentsModule, DisplaysModule, TunnelModule],
   controllers: [MyDesktopsController, AdminSessionsController],
   providers: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],
   exports: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],

@@ -13,6 +13,7 @@ import { effectiveVersion } from '../pools/pools.service';
 import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopsRepository, type MyPool, type SessionView } from './desktops.repository';
 import { DiskLeases } from '../lifecycle/disk-leases';
+import { DisplayRevoker } from '../displays/display-revoker';
 import { ForkService, type PendingFork } from './fork.service';
 import { PoolEvents } from './pool-events';
 
@@ -43,6 +44,7 @@ export class DesktopsService {
     private readonly events: PoolEvents,
     private readonly metrics: BrokerMetrics,
     private readonly leases: DiskLeases,
+    private readonly displays: DisplayRevoker,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -197,7 +199,9 @@ export class DesktopsService {
     reason = 'logoff',
     opts: { unassign?: boolean } = {},
   ): Promise<void> {
+    let loggedOff = false;
     const destroy = await this.ds.transaction(async (tx) => {
+      loggedOff = false; // a retried transaction starts over
       const d = await tx.findOneBy(Desktop, { id: desktopId });
       if (!d || (ownerId !== null && d.assignedUserId !== ownerId))
         throw new NotFoundException('desktop not found');
@@ -212,6 +216,7 @@ export class DesktopsService {
           actor,
           { reason },
         );
+        loggedOff = true;
         return false;
       }
       const moved = await this.states.move(
@@ -227,6 +232,8 @@ export class DesktopsService {
       await this.endSessions(tx, desktopId, reason);
       return true;
     });
+    // The displays end now, not when the VM is gone (a kept dedicated desktop never is).
+    if (loggedOff || destroy) await this.displays.desktop(desktopId, reason);
     if (destroy) await this.forks.destroy(desktopId);
   }
 

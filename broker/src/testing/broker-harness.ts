@@ -15,6 +15,7 @@ import {
   type TestDatabase,
 } from '@forkdesk/db';
 import { newDisplayKey } from '@forkdesk/agent-contract';
+import { createHash } from 'crypto';
 import type { AddressInfo } from 'net';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -110,12 +111,18 @@ export async function seedPool(
   return { image, version, pool: p, agent };
 }
 
+/**
+ * A live agent as one enrolled before issue 15 looks after its migration: its heartbeats
+ * present its apiToken, whose hash is its heartbeat token's.
+ */
 export async function seedAgent(ds: DataSource, name: string): Promise<Agent> {
+  const apiToken = `token-${name}-0123456789abcdef`;
   return ds.getRepository(Agent).save({
     name,
     state: AgentState.Active,
     apiUrl: `http://127.0.0.1:1/${name}`,
-    apiToken: `token-${name}-0123456789abcdef`,
+    apiToken,
+    heartbeatTokenHash: createHash('sha256').update(apiToken).digest('hex'),
     displayKey: newDisplayKey(),
     gatewayHost: '127.0.0.1',
     gatewayPort: 4823,

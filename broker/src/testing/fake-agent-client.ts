@@ -4,6 +4,8 @@ import type {
   HostCapacity,
   NetworkMode,
   Personalization,
+  RevokeDisplayRequest,
+  RevokeDisplayResponse,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
 import type { AgentClient, AgentEndpoint } from '../agents/agent-client';
@@ -17,6 +19,10 @@ export class FakeAgentClient implements AgentClient {
   readonly children = new Map<string, ChildInfo & { agent: string; network?: NetworkMode }>();
   readonly personalized: { vmId: string; p: Personalization }[] = [];
   readonly templates: CreateTemplateRequest[] = [];
+  /** Display revocations received, in order. */
+  readonly revocations: { agent: string; vmId: string; user?: string }[] = [];
+  /** Set to make display revocations fail as an unreachable agent would. */
+  failRevocations = false;
   /** Set to make the next forks fail. */
   failForks = false;
   /** Set to make the next fork happen but its answer be lost (status 0, as a timeout). */
@@ -95,5 +101,15 @@ export class FakeAgentClient implements AgentClient {
       templates: 1,
       childrenPrivateMiB: 0,
     };
+  }
+
+  async revokeDisplay(
+    a: AgentEndpoint,
+    vmId: string,
+    req: RevokeDisplayRequest,
+  ): Promise<RevokeDisplayResponse> {
+    if (this.failRevocations) throw new AgentCallError(0, 'fake: agent unreachable');
+    this.revocations.push({ agent: a.apiUrl, vmId, ...(req.user ? { user: req.user } : {}) });
+    return { closed: 0 };
   }
 }

@@ -111,6 +111,25 @@ export class TunnelRepository {
     return rows[0] ? toSession(rows[0]) : null;
   }
 
+  /**
+   * Whether the user may still use the desktop's pool: entitled directly or through a group
+   * (the rule "open" applies, DesktopsRepository's ENTITLED), checked again on every connect.
+   */
+  async entitledToDesktopPool(
+    tx: EntityManager,
+    userId: string,
+    desktopId: string,
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `SELECT 1 FROM desktops d JOIN entitlements e ON e.pool_id = d.pool_id
+        WHERE d.id = $2 AND (e.user_id = $1 OR e.group_id IN
+              (SELECT m.group_id FROM memberships m WHERE m.user_id = $1))
+        LIMIT 1`,
+      [userId, desktopId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   async username(tx: EntityManager, userId: string): Promise<string | null> {
     const [u] = (await tx.query(`SELECT username FROM users WHERE id = $1`, [userId])) as {
       username: string;

@@ -1,4 +1,10 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { TunnelGrant } from '@forkdesk/broker-contract';
 import { newTicketNonce, signTicket, type DisplayMode } from '@forkdesk/agent-contract';
 import { DesktopState as S, SessionMode, SessionState } from '@forkdesk/db';
@@ -45,6 +51,9 @@ export class TunnelService {
       const d = await this.repo.lockTarget(tx, desktopId);
       if (!d || (ownerId !== null && d.assignedUserId !== ownerId))
         throw new NotFoundException('desktop not found');
+      // An entitlement taken away (from the user or their group) ends new connections too.
+      if (ownerId !== null && !(await this.repo.entitledToDesktopPool(tx, ownerId, d.id)))
+        throw new ForbiddenException("you are no longer entitled to this desktop's pool");
       if (!ASSIGNED_STATES.includes(d.state) || !d.vmId)
         throw new ConflictException(`desktop is ${d.state}, not ready for a connection`);
       const { vmId, gatewayHost, gatewayPort, displayKey } = d;

@@ -4,6 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { SessionStore } from '../auth/session.store';
 import type { Actor } from '../common/actor';
+import { DisplayRevoker } from '../displays/display-revoker';
 import { conflictOnDuplicate, isForeignKeyViolation } from '../common/errors';
 import { LIVE_STATES } from '../lifecycle/desktop-states';
 import type { CreateUserDto, UpdateUserDto, UserView } from './users.dto';
@@ -14,6 +15,7 @@ export class UsersService {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly sessions: SessionStore,
+    private readonly displays: DisplayRevoker,
   ) {}
 
   async list(): Promise<UserView[]> {
@@ -91,6 +93,9 @@ export class UsersService {
         },
       });
     });
+    // Whoever held the old password (or the disabled account) loses the desktop's screen too.
+    if (passwordHash || dto.disabled)
+      await this.displays.user(id, dto.disabled ? 'user disabled' : 'password reset');
     const fresh = await this.ds.getRepository(User).findOneOrFail({
       where: { id },
       relations: { memberships: { group: true } },

@@ -26,9 +26,20 @@ export class Agent {
   @Column({ type: 'text', nullable: true })
   apiUrl!: string | null;
 
-  /** Bearer token the broker presents to the agent (kept to call it). */
+  /**
+   * Bearer token the broker presents to the agent: kept in clear because the broker must send
+   * it (a hash could not be presented).
+   */
   @Column({ type: 'text', nullable: true })
   apiToken!: string | null;
+
+  /**
+   * sha256 (hex) of the bearer token the agent presents to the broker (heartbeats): only
+   * verified here, so only its hash is kept. Agents enrolled before it existed present their
+   * apiToken, whose hash the migration put here.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  heartbeatTokenHash!: string | null;
 
   /** Per-agent HMAC key for display tickets, minted at enrollment. */
   @Column({ type: 'text', nullable: true })

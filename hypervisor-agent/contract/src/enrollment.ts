@@ -22,11 +22,14 @@ export interface EnrollmentRequest {
 /** The broker's answer: credentials the agent keeps for its lifetime. */
 export interface EnrollmentResponse {
   agentId: string;
-  /**
-   * Bearer token the broker presents when it calls the agent; the agent presents the same
-   * token when it calls the broker (heartbeats), so one secret identifies the pair.
-   */
+  /** Bearer token the broker presents when it calls the agent (the broker keeps it to call). */
   apiToken: string;
+  /**
+   * Bearer token the agent presents when it calls the broker (heartbeats); the broker keeps
+   * only its hash. Absent (brokers before issue 15, and credentials stored by them): the agent
+   * presents its apiToken instead.
+   */
+  heartbeatToken?: string;
   /** Per-agent HMAC key (base64) for display tickets; see tickets.ts. */
   displayKey: string;
   /** The agent's certificate (PEM), signed by the broker's CA, when the request had a CSR. */
@@ -48,6 +51,8 @@ export function isAgentCredentials(v: unknown): v is AgentCredentials {
     typeof o.apiToken === 'string' &&
     o.apiToken.length >= 16 &&
     typeof o.displayKey === 'string' &&
-    o.displayKey.length > 0
+    o.displayKey.length > 0 &&
+    (o.heartbeatToken === undefined ||
+      (typeof o.heartbeatToken === 'string' && o.heartbeatToken.length >= 16))
   );
 }

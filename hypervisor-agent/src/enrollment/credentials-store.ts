@@ -32,8 +32,11 @@ export async function readCredentials(path: string): Promise<StoredCredentials |
   const mode = (await fs.stat(path)).mode & 0o777;
   const tightened = mode !== 0o600;
   if (tightened) await fs.chmod(path, 0o600);
-  const { agentId, apiToken, displayKey } = parsed;
-  return { credentials: { agentId, apiToken, displayKey }, tightened };
+  const { agentId, apiToken, displayKey, heartbeatToken } = parsed;
+  const credentials = heartbeatToken
+    ? { agentId, apiToken, heartbeatToken, displayKey }
+    : { agentId, apiToken, displayKey };
+  return { credentials, tightened };
 }
 
 /** Writes the credentials (0600) through a temporary file so a crash never leaves half a file. */

@@ -40,12 +40,13 @@ export async function enroll(
   if (!isAgentCredentials(body)) {
     throw new Error('broker answered enrollment without agentId, apiToken and displayKey');
   }
-  const { agentId, apiToken, displayKey } = body;
+  const { agentId, apiToken, displayKey, heartbeatToken } = body;
   const { certificate, caCertificate } = body as EnrollmentResponse;
+  const tokens = heartbeatToken ? { agentId, apiToken, heartbeatToken } : { agentId, apiToken };
   if (req.csr && (typeof certificate !== 'string' || typeof caCertificate !== 'string')) {
     throw new Error('broker answered enrollment without the certificate the agent asked for');
   }
   return req.csr
-    ? { agentId, apiToken, displayKey, certificate, caCertificate }
-    : { agentId, apiToken, displayKey };
+    ? { ...tokens, displayKey, certificate, caCertificate }
+    : { ...tokens, displayKey };
 }

@@ -148,6 +148,19 @@ describe('resolveCredentials', () => {
     expect(received).toHaveLength(1);
   });
 
+  it("keeps the broker's separate heartbeat token, stored and loaded again (issue 15)", async () => {
+    const cfg = config({
+      FORKDESK_BROKER_URL: brokerUrl,
+      FORKDESK_ENROLLMENT_TOKEN: 'one-time',
+      FORKDESK_AGENT_TLS: 'off',
+    });
+    const creds = { ...BROKER_CREDS, heartbeatToken: 'agent-presents-this-0123456789' };
+    brokerReply = [200, creds];
+    expect(await resolve(cfg)).toEqual({ credentials: creds, source: 'enrolled' });
+    expect(JSON.parse(readFileSync(credentialsPath(dir), 'utf8'))).toEqual(creds);
+    expect(await resolve(cfg)).toEqual({ credentials: creds, source: 'stored' });
+  });
+
   it('with TLS: sends a CSR and an https URL, keeps its key 0600 beside the signed certificate', async () => {
     const cfg = config({
       FORKDESK_BROKER_URL: brokerUrl,
@@ -229,6 +242,21 @@ describe('HeartbeatSender', () => {
     expect(await sender.sendOnce()).toBe(false);
     const dead = new HeartbeatSender(engine, 'http://127.0.0.1:9', BROKER_CREDS, '0', 1000, log);
     expect(await dead.sendOnce()).toBe(false);
+  });
+
+  it('presents its own heartbeat token when the broker gave it one', async () => {
+    const creds = { ...BROKER_CREDS, heartbeatToken: 'agent-presents-this-0123456789' };
+    const sender = new HeartbeatSender(
+      new FakeInventoryEngine(),
+      brokerUrl,
+      creds,
+      '0.1.0',
+      60_000,
+      log,
+    );
+    brokerReply = [204, {}];
+    expect(await sender.sendOnce()).toBe(true);
+    expect(received[0].headers.authorization).toBe(`Bearer ${creds.heartbeatToken}`);
   });
 
   it("hands the broker's lease renewals to its listener", async () => {

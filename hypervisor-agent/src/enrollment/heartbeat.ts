@@ -83,12 +83,13 @@ export class HeartbeatSender {
 
   /** One heartbeat; resolves false (and logs) when the broker did not take it. */
   async sendOnce(): Promise<boolean> {
-    const { agentId, apiToken } = this.credentials;
+    // Its own token for the broker; credentials from an older broker have the one token only.
+    const { agentId, apiToken, heartbeatToken = apiToken } = this.credentials;
     try {
       const body = await buildHeartbeat(this.engine, agentId, this.agentVersion);
       const res = await fetch(`${this.brokerUrl}${brokerHeartbeatPath(agentId)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${heartbeatToken}` },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(Math.min(this.intervalMs, 10_000)),
       });

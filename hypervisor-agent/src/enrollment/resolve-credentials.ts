@@ -73,13 +73,15 @@ async function firstStart(opts: ResolveOptions, path: string): Promise<ResolvedC
       gatewayAddress: opts.gatewayAddress,
       csr: keys ? await createCsr(keys, hostname()) : undefined,
     });
-    const { agentId, apiToken, displayKey, certificate, caCertificate } = answer;
+    const { agentId, apiToken, heartbeatToken, displayKey, certificate, caCertificate } = answer;
     // TLS files first: credentials without them would make the agent serve plain HTTP.
     if (keys && certificate && caCertificate) {
       const privateKey = await privateKeyToPem(keys.privateKey);
       await writeTlsIdentity(config.dataDir, { privateKey, certificate, caCertificate });
     }
-    const credentials: AgentCredentials = { agentId, apiToken, displayKey };
+    const credentials: AgentCredentials = heartbeatToken
+      ? { agentId, apiToken, heartbeatToken, displayKey }
+      : { agentId, apiToken, displayKey };
     await writeCredentials(path, credentials);
     return { credentials, source: 'enrolled' };
   }
