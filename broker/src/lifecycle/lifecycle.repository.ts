@@ -15,6 +15,7 @@ const STAMP: Partial<Record<S, string>> = {
 export type TransitionPatch = Partial<{
   assigned_user_id: string;
   reserved_user_id: string | null;
+  held_until: null;
   agent_id: string;
   template_id: string | null;
   vm_id: string;

@@ -3,6 +3,7 @@ import { InitialSchema1764072000000 } from './1764072000000-initial-schema';
 import { BrokerSessions1764500000000 } from './1764500000000-broker-sessions';
 import { AssignmentModesDiskLeases1765000000000 } from './1765000000000-assignment-modes-disk-leases';
 import { AgentProblems1765300000000 } from './1765300000000-agent-problems';
+import { HeldSpares1796710000000 } from './1796710000000-held-spares';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   BrokerSessions1764500000000,
   AssignmentModesDiskLeases1765000000000,
   AgentProblems1765300000000,
+  HeldSpares1796710000000,
 ];
