@@ -15,6 +15,8 @@ import {
 } from '../testing/broker-harness';
 import { FakeAgentClient } from '../testing/fake-agent-client';
 import { HttpSession } from '../testing/http-session';
+import { SYSTEM } from '../common/actor';
+import { UsersService } from '../users/users.service';
 import { HoldsService } from './holds.service';
 
 jest.setTimeout(60_000);
@@ -218,5 +220,17 @@ describe('held spares (real PostgreSQL, fake agent)', () => {
       (r) => r.assigned_user_id === users.erin.id || r.reserved_user_id === users.erin.id,
     );
     expect(erins).toEqual([]);
+  });
+
+  it('deleting a user with a hold releases it first (never a free spare with their identity)', async () => {
+    const [h] = await heldFor(users.dave);
+    expect(h).toBeDefined();
+    const remove = () => broker.app.get(UsersService).remove(users.dave.id, SYSTEM);
+    await expect(remove()).rejects.toThrow(/held for this user and is being released/);
+    expect(await holds.expire()).toBe(1);
+    const row = (await rows()).find((r) => r.id === h.id)!;
+    expect(row).toMatchObject({ state: 'destroyed', reserved_user_id: null });
+    expect(await free()).not.toContainEqual(expect.objectContaining({ id: h.id }));
+    await remove();
   });
 });

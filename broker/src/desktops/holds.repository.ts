@@ -57,3 +57,17 @@ export class HoldsRepository {
       : null;
   }
 }
+
+/**
+ * Ends the user's holds now (the scheduler destroys them at its next tick): a deleted user's
+ * held spare must not lose its user and become a free spare carrying their identity. True
+ * when there was one (the deletion waits for it).
+ */
+export async function releaseHolds(tx: EntityManager, userId: string): Promise<boolean> {
+  const [rows] = (await tx.query(
+    `UPDATE desktops SET held_until = now() - interval '1 second'
+      WHERE reserved_user_id = $1 AND state = $2 RETURNING id`,
+    [userId, S.Ready],
+  )) as [unknown[], number];
+  return rows.length > 0;
+}
