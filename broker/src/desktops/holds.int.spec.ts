@@ -3,12 +3,19 @@
  * broker's transactions and the reconciler's counting, not QEMU; test/src/broker/held-spare
  * is the real-stack twin).
  */
-import { createTestDatabase, type TestDatabase, type User } from '@forkdesk/db';
+import {
+  createTestDatabase,
+  ImageVersion,
+  ImageVersionState,
+  type TestDatabase,
+  type User,
+} from '@forkdesk/db';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';
 import {
   createUsers,
   PASSWORD,
   seedPool,
+  seedTemplate,
   startBroker,
   type Fixture,
   type TestBroker,
@@ -232,5 +239,23 @@ describe('held spares (real PostgreSQL, fake agent)', () => {
     expect(row).toMatchObject({ state: 'destroyed', reserved_user_id: null });
     expect(await free()).not.toContainEqual(expect.objectContaining({ id: h.id }));
     await remove();
+  });
+
+  it('a refresh to a new version destroys held spares of the old one too', async () => {
+    const [h] = await heldFor(users.carol);
+    expect(h).toBeDefined();
+    const v2 = await db.dataSource.getRepository(ImageVersion).save({
+      imageId: fx.image.id,
+      version: 2,
+      state: ImageVersionState.Published,
+      publishedAt: new Date(),
+      diskPath: '/nonexistent/v2.qcow2',
+    });
+    await seedTemplate(db.dataSource, fx.agent, v2, fx.pool);
+    expect((await reconciler.reconcilePool(fx.pool.id)).refreshed).toBeGreaterThanOrEqual(1);
+    expect((await rows()).find((r) => r.id === h.id)).toMatchObject({
+      state: 'destroyed',
+      held_until: null,
+    });
   });
 });

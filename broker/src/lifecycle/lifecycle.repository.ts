@@ -91,6 +91,8 @@ export class LifecycleRepository {
       params.push(value);
       sets.push(`${col} = $${params.length}`);
     }
+    // A hold ends with its `ready` state, whatever moved it (opened, refreshed, lost, expired).
+    if (to !== S.Ready && !('held_until' in patch)) sets.push('held_until = NULL');
     // The old state comes from a self-join on the locked row, so the audit names it exactly.
     const rows = (await tx.query(
       `UPDATE desktops d SET ${sets.join(', ')}
