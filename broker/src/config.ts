@@ -17,6 +17,7 @@ export interface BrokerConfig {
   agents: AgentsConfig;
   scheduler: SchedulerConfig;
   homes: HomesConfig;
+  holds: HoldsConfig;
   /** How long "open" waits for a fork before answering `forking` (the portal then polls). */
   openWaitMs: number;
   /** Base64 AES-256 key for guacamole-lite tokens; when unset, one is kept in the database. */
@@ -77,6 +78,12 @@ export interface HomesConfig {
   leaseTtlS: number;
   /** A lapsed lease is taken over only this long after it lapsed (clock skew, fencing). */
   leaseGraceS: number;
+}
+
+/** Spares held for a user at sign-in (desktops/holds.service.ts). */
+export interface HoldsConfig {
+  /** A held spare not opened this long is destroyed (it was personalized for its user); 0: no holds. */
+  ttlS: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -179,6 +186,7 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
       leaseTtlS: int(env, 'FORKDESK_LEASE_TTL_S', 60, 2, 3600),
       leaseGraceS: int(env, 'FORKDESK_LEASE_GRACE_S', 10, 0, 3600),
     },
+    holds: { ttlS: int(env, 'FORKDESK_HOLD_S', 300, 0, 86400) },
     openWaitMs: int(env, 'FORKDESK_OPEN_WAIT_MS', 2000, 0, 60_000),
     tunnelKey: tunnelKey(env),
     ticketTtlS: int(env, 'FORKDESK_TICKET_TTL_S', 30, 5, 60),

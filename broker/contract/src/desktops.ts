@@ -1,11 +1,13 @@
 // What an employee's portal reads (`/api/my/…`) and an admin's sessions page (`/api/admin/sessions`).
-import type { AssignmentMode, DesktopState, SessionState } from './enums';
+import type { AssignmentMode, DesktopState, DesktopStep, SessionState } from './enums';
 import type { Time } from './time';
 
 /** One desktop of the signed-in user: `GET /api/my/desktops/:id`, and `open`'s answer. */
 export interface DesktopBrief<T extends Time = string> {
   id: string;
   state: DesktopState;
+  /** How far its preparation for this user is (the portal's progress steps). */
+  step: DesktopStep;
   poolId: string;
   /** The owner's session: connected, disconnected, logged_off (dedicated); null before the
    * first connection. */
@@ -33,6 +35,9 @@ export interface MyPool<T extends Time = string> {
   desktop: null | {
     id: string;
     state: DesktopState;
+    step: DesktopStep;
+    /** Set while this is a spare held for the user (not opened yet): held until then. */
+    heldUntil: T | null;
     since: T;
     sessionState: SessionState | null;
     disconnectedAt: T | null;

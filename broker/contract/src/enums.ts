@@ -70,6 +70,19 @@ export const DesktopState = {
 } as const;
 export type DesktopState = ValueOf<typeof DesktopState>;
 
+/**
+ * Where a desktop being made ready for its user stands (the portal's progress): `reserving`
+ * while its VM is being forked for them, `personalizing` while the fork hook makes it theirs
+ * (hostname, user, home disk), `ready` once it did (connect now), `ended` when it is gone.
+ */
+export const DesktopStep = {
+  Reserving: 'reserving',
+  Personalizing: 'personalizing',
+  Ready: 'ready',
+  Ended: 'ended',
+} as const;
+export type DesktopStep = ValueOf<typeof DesktopStep>;
+
 /** A display connection: the owner's control, or an admin's read-only shadow. */
 export const SessionMode = {
   Control: 'control',

@@ -9,12 +9,14 @@ import { SESSION_COOKIE, sessionCookieOptions } from './cookies';
 import { type AuthedRequest, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/roles.decorator';
 import type { SessionUser } from '../common/session-user';
+import { SignIns } from '../common/sign-ins';
 
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly signIns: SignIns,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -29,6 +31,7 @@ export class AuthController {
     const { token, user } = await this.auth.login(dto.username, dto.password, clientIp(req));
     const { secureCookies, sessionTtlMin } = this.config.auth;
     res.cookie(SESSION_COOKIE, token, sessionCookieOptions(secureCookies, sessionTtlMin * 60_000));
+    this.signIns.signedIn(user); // a spare is held for them in the background
     return { user };
   }
 

@@ -7,6 +7,7 @@ import { SessionGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { AUTH_STRATEGIES, LocalPasswordStrategy } from './auth-strategy';
 import { SessionStore } from './session.store';
+import { SignIns } from '../common/sign-ins';
 
 @Global()
 @Module({
@@ -16,6 +17,7 @@ import { SessionStore } from './session.store';
     AuthService,
     AuthRepository,
     SessionStore,
+    SignIns,
     LocalPasswordStrategy,
     // Tried in order; add an OIDC or LDAP strategy here.
     {
@@ -25,6 +27,6 @@ import { SessionStore } from './session.store';
     },
     { provide: APP_GUARD, useClass: SessionGuard },
   ],
-  exports: [SessionStore],
+  exports: [SessionStore, SignIns],
 })
 export class AuthModule {}

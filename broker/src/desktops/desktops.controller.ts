@@ -23,7 +23,7 @@ export class MyDesktopsController {
 
   @Get('pools')
   pools(@CurrentUser() user: SessionUser): Promise<MyPool[]> {
-    return this.desktops.myPools(user.id);
+    return this.desktops.myPools(user);
   }
 
   @Post('pools/:poolId/open')

@@ -115,6 +115,7 @@ describe('desktops', () => {
     expect(status.body).toEqual({
       id: open.body.desktop.id,
       state: 'assigned',
+      step: 'ready',
       poolId: f.fx.pool.id,
       sessionState: null,
       disconnectedAt: null,

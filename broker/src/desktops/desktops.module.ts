@@ -6,12 +6,21 @@ import { AdminSessionsController, MyDesktopsController } from './desktops.contro
 import { DesktopsRepository } from './desktops.repository';
 import { DesktopsService } from './desktops.service';
 import { ForkService } from './fork.service';
+import { HoldsRepository } from './holds.repository';
+import { HoldsService } from './holds.service';
 import { PoolEvents } from './pool-events';
 
 @Module({
   imports: [AgentsModule, DisplaysModule, TunnelModule],
   controllers: [MyDesktopsController, AdminSessionsController],
-  providers: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],
-  exports: [DesktopsService, DesktopsRepository, ForkService, PoolEvents],
+  providers: [
+    DesktopsService,
+    DesktopsRepository,
+    ForkService,
+    PoolEvents,
+    HoldsService,
+    HoldsRepository,
+  ],
+  exports: [DesktopsService, DesktopsRepository, ForkService, PoolEvents, HoldsService],
 })
 export class DesktopsModule {}

@@ -4,7 +4,7 @@ import type { NetworkMode } from '@forkdesk/agent-contract';
 import { AssignmentMode, DesktopState as S, SessionState } from '@forkdesk/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentEndpoint } from '../agents/agent-client';
-import { ASSIGNED_STATES, HOLDING_A_VM } from '../lifecycle/desktop-states';
+import { ASSIGNED_STATES, desktopStep, HOLDING_A_VM } from '../lifecycle/desktop-states';
 
 export type MyPool = contract.MyPool<Date>;
 
@@ -16,12 +16,22 @@ const ENTITLED = `EXISTS (SELECT 1 FROM entitlements e
      (SELECT m.group_id FROM memberships m WHERE m.user_id = $1)))`;
 
 /**
- * The user's live desktop in a pool: assigned to them, or being forked for them. `$1` is the
- * user, `$2` and `$3` are MINE_PARAMS.
+ * The user's live desktop in a pool: assigned to them, being forked for them, or a spare held
+ * for them. `$1` is the user, `$2` and `$3` are MINE_PARAMS.
  */
 const MINE = `((d.assigned_user_id = $1 AND d.state = ANY($2))
-   OR (d.reserved_user_id = $1 AND d.state = $3))`;
-const MINE_PARAMS = [ASSIGNED_STATES, S.Forking] as const;
+   OR (d.reserved_user_id = $1 AND d.state = ANY($3)))`;
+const MINE_PARAMS = [ASSIGNED_STATES, [S.Forking, S.Ready]] as const;
+
+/** The user's desktop in a pool, as "open" and the holds look at it. */
+export interface MyDesktop {
+  id: string;
+  state: S;
+  sessionState: SessionState | null;
+  /** Set when it is a spare held for the user. */
+  heldUntil: Date | null;
+  personalizedAt: Date | null;
+}
 
 /** A ready spare, locked for its assignment, with its agent's endpoint. */
 export interface Spare {
@@ -49,6 +59,8 @@ interface MyPoolRow {
   desktop_state: S;
   session_state: SessionState | null;
   disconnected_at: Date | null;
+  held_until: Date | null;
+  personalized_at: Date | null;
   since: Date;
 }
 
@@ -79,6 +91,7 @@ export class DesktopsRepository {
     const rows = (await this.ds.query(
       `SELECT p.id, p.name, p.vcpus, p.memory_mib, p.assignment_mode, p.persistent_home,
               d.id AS desktop_id, d.state AS desktop_state, d.session_state, d.disconnected_at,
+              d.held_until, d.personalized_at,
               COALESCE(d.last_active_at, d.assigned_at, d.created_at) AS since
          FROM pools p
          LEFT JOIN desktops d ON d.pool_id = p.id AND ${MINE}
@@ -99,6 +112,8 @@ export class DesktopsRepository {
         ? {
             id: r.desktop_id,
             state: r.desktop_state,
+            step: desktopStep(r.desktop_state, r.personalized_at),
+            heldUntil: r.held_until,
             since: r.since,
             sessionState: r.session_state,
             disconnectedAt: r.disconnected_at,
@@ -116,26 +131,38 @@ export class DesktopsRepository {
   }
 
   /** The user's live desktop in the pool. */
-  async mine(
-    tx: EntityManager,
-    userId: string,
-    poolId: string,
-  ): Promise<{ id: string; state: S; sessionState: SessionState | null } | null> {
+  async mine(tx: EntityManager, userId: string, poolId: string): Promise<MyDesktop | null> {
     const [r] = (await tx.query(
-      `SELECT d.id, d.state, d.session_state FROM desktops d WHERE d.pool_id = $4 AND ${MINE} LIMIT 1`,
+      `SELECT d.id, d.state, d.session_state, d.held_until, d.personalized_at
+         FROM desktops d WHERE d.pool_id = $4 AND ${MINE} LIMIT 1`,
       [userId, ...MINE_PARAMS, poolId],
-    )) as { id: string; state: S; session_state: SessionState | null }[];
-    return r ? { id: r.id, state: r.state, sessionState: r.session_state } : null;
+    )) as {
+      id: string;
+      state: S;
+      session_state: SessionState | null;
+      held_until: Date | null;
+      personalized_at: Date | null;
+    }[];
+    return r
+      ? {
+          id: r.id,
+          state: r.state,
+          sessionState: r.session_state,
+          heldUntil: r.held_until,
+          personalizedAt: r.personalized_at,
+        }
+      : null;
   }
 
   /**
-   * The oldest ready spare of this version on an active agent, locked (FOR UPDATE SKIP
-   * LOCKED: concurrent opens take different spares, never the same).
+   * The oldest free ready spare (not held for anyone) of this version on an active agent,
+   * locked (FOR UPDATE SKIP LOCKED: concurrent opens take different spares, never the same).
    */
   async takeSpare(tx: EntityManager, poolId: string, versionId: string): Promise<Spare | null> {
     const [s] = (await tx.query(
       `SELECT d.id, d.vm_id, d.agent_id, a.api_url, a.api_token FROM desktops d JOIN agents a ON a.id = d.agent_id
         WHERE d.pool_id = $1 AND d.state = $3 AND d.image_version_id = $2 AND a.state = 'active'
+          AND d.reserved_user_id IS NULL
         ORDER BY d.ready_at
         LIMIT 1
         FOR UPDATE OF d SKIP LOCKED`,

@@ -1,6 +1,13 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type * as contract from '@forkdesk/broker-contract';
-import { AssignmentMode, Desktop, DesktopState as S, Pool, SessionState } from '@forkdesk/db';
+import {
+  AssignmentMode,
+  Desktop,
+  DesktopState as S,
+  DesktopStep,
+  Pool,
+  SessionState,
+} from '@forkdesk/db';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AgentEndpoint } from '../agents/agent-client';
 import { PlacementService } from '../agents/placement';
@@ -11,10 +18,13 @@ import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { BrokerMetrics } from '../common/metrics';
 import { effectiveVersion } from '../pools/pools.service';
 import { DesktopStateMachine } from '../lifecycle/desktop-state';
+import { desktopStep } from '../lifecycle/desktop-states';
 import { DesktopsRepository, type MyPool, type SessionView } from './desktops.repository';
 import { DiskLeases } from '../lifecycle/disk-leases';
 import { DisplayRevoker } from '../displays/display-revoker';
 import { ForkService, type PendingFork } from './fork.service';
+import { HoldsRepository } from './holds.repository';
+import { HoldsService } from './holds.service';
 import { PoolEvents } from './pool-events';
 
 export type DesktopBrief = contract.DesktopBrief<Date>;
@@ -23,15 +33,25 @@ export type { MyPool, SessionView } from './desktops.repository';
 
 type OpenStep =
   | { kind: 'have'; desktop: DesktopBrief }
+  | { kind: 'held'; desktop: DesktopBrief }
   | { kind: 'assigned'; desktop: DesktopBrief; vmId: string; endpoint: AgentEndpoint }
   | { kind: 'fork'; desktop: DesktopBrief; fork: PendingFork };
 
-/** Waits for `p` at most `ms` (the timer is cleared, so nothing lingers). */
-async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+/** `p`'s value, or undefined once `ms` passed first (the timer is cleared, so nothing lingers). */
+async function waitAtMost<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  const r = await Promise.race([
+    p,
+    new Promise<undefined>((ok) => (timer = setTimeout(() => ok(undefined), ms))),
+  ]);
   clearTimeout(timer);
+  return r;
 }
+
+/** The answer when the fork hook failed on two children in a row. */
+const PREPARE_FAILED =
+  'your desktop could not be prepared: its start-up step failed on two desktops in a row. ' +
+  'Try again in a minute; if it keeps failing, tell your administrator';
 
 @Injectable()
 export class DesktopsService {
@@ -45,21 +65,43 @@ export class DesktopsService {
     private readonly metrics: BrokerMetrics,
     private readonly leases: DiskLeases,
     private readonly displays: DisplayRevoker,
+    private readonly holds: HoldsService,
+    private readonly holdLocks: HoldsRepository,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
-  myPools(userId: string): Promise<MyPool[]> {
-    return this.repo.myPools(userId);
+  /** The user's pools; a spare is then held for each pool they have none in (background). */
+  async myPools(user: SessionUser): Promise<MyPool[]> {
+    const list = await this.repo.myPools(user.id);
+    this.holds.reserveInBackground(user, list);
+    return list;
   }
 
   /**
-   * "Open": the user's desktop if they have one; else a spare, assigned in one transaction
-   * (FOR UPDATE SKIP LOCKED: concurrent opens take different spares, never the same); else a
-   * fork on the agent with the most free memory, within the pool's max.
+   * "Open": the user's desktop if they have one (a spare held for them is assigned now); else a
+   * spare, assigned in one transaction (FOR UPDATE SKIP LOCKED: concurrent opens take
+   * different spares, never the same); else a fork on the agent with the most free memory,
+   * within the pool's max. A child whose fork hook fails is destroyed (never handed out) and
+   * the open is tried once more on another; a second failure is a 503.
    */
   async open(user: SessionUser, poolId: string, actor: Actor): Promise<DesktopBrief> {
     const t0 = performance.now();
     const pool = await this.entitledPool(user.id, poolId);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const d = await this.openOnce(user, pool, actor, t0);
+      if (d) return d;
+      this.metrics.openRefused.inc({ reason: attempt === 1 ? 'hook_retried' : 'hook_failed' });
+    }
+    throw new RetryLaterException(PREPARE_FAILED, 60);
+  }
+
+  /** One try of "open"; null when the child's fork hook failed (it is being destroyed). */
+  private async openOnce(
+    user: SessionUser,
+    pool: Pool,
+    actor: Actor,
+    t0: number,
+  ): Promise<DesktopBrief | null> {
     let step: OpenStep;
     try {
       step = await this.ds.transaction((tx) => this.openStep(tx, user, pool, actor));
@@ -69,15 +111,26 @@ export class DesktopsService {
       step = await this.ds.transaction((tx) => this.openStep(tx, user, pool, actor));
     }
     this.metrics.openAssign.observe({ path: step.kind }, (performance.now() - t0) / 1000);
+    if (step.kind === 'held' && step.desktop.step === DesktopStep.Personalizing) {
+      // Its hook is still running (signed in a moment ago): wait for it like for a fork.
+      const r = await this.holds.waitPersonalized(step.desktop.id, this.config.openWaitMs);
+      if (r === 'failed') return null;
+      if (r === 'ready') step.desktop.step = DesktopStep.Ready;
+    }
     if (step.kind === 'assigned') {
-      await this.forks.personalize(step.desktop.id, step.endpoint, step.vmId, user);
+      const ok = await this.forks.personalize(step.desktop.id, step.endpoint, step.vmId, user);
       this.events.changed(pool.id); // one spare fewer
+      if (!ok) return null;
+      step.desktop.step = DesktopStep.Ready;
     }
     if (step.kind === 'fork') {
       const done = this.forks.complete(step.fork);
-      if (this.config.openWaitMs > 0) await waitAtMost(done, this.config.openWaitMs);
+      const ok =
+        this.config.openWaitMs > 0 ? await waitAtMost(done, this.config.openWaitMs) : undefined;
+      if (ok === false) return null;
       const now = await this.ds.getRepository(Desktop).findOneByOrFail({ id: step.desktop.id });
       step.desktop.state = now.state;
+      step.desktop.step = desktopStep(now.state, now.personalizedAt);
     }
     this.metrics.openDuration.observe({ path: step.kind }, (performance.now() - t0) / 1000);
     return step.desktop;
@@ -89,8 +142,28 @@ export class DesktopsService {
     pool: Pool,
     actor: Actor,
   ): Promise<OpenStep> {
+    // Serialized with this user's holds in this pool (and their other tabs' opens).
+    await this.holdLocks.lockUserPool(tx, user.id, pool.id);
     const h = await this.repo.mine(tx, user.id, pool.id);
-    if (h) {
+    if (h?.heldUntil) {
+      // A spare held for them: theirs now (its lease, if any, was taken with the hold). Gone
+      // meanwhile (its time ran out this instant): take another below.
+      const moved = await this.states.move(tx, h.id, [S.Ready], S.Assigned, actor, {
+        assigned_user_id: user.id,
+        reserved_user_id: null,
+        held_until: null,
+      });
+      if (moved)
+        return {
+          kind: 'held',
+          desktop: {
+            id: h.id,
+            state: S.Assigned,
+            step: desktopStep(S.Assigned, h.personalizedAt),
+            poolId: pool.id,
+          },
+        };
+    } else if (h) {
       // A dedicated desktop kept after logoff: the user is back, the disconnect timeout runs.
       if (h.sessionState === SessionState.LoggedOff) {
         await this.states.session(
@@ -107,7 +180,13 @@ export class DesktopsService {
       }
       return {
         kind: 'have',
-        desktop: { id: h.id, state: h.state, poolId: pool.id, sessionState: h.sessionState },
+        desktop: {
+          id: h.id,
+          state: h.state,
+          step: desktopStep(h.state, h.personalizedAt),
+          poolId: pool.id,
+          sessionState: h.sessionState,
+        },
       };
     }
 
@@ -122,7 +201,7 @@ export class DesktopsService {
       if (pool.persistentHome) await this.leases.acquire(tx, user.id, s.id, s.agentId);
       return {
         kind: 'assigned',
-        desktop: { id: s.id, state: S.Assigned, poolId: pool.id },
+        desktop: { id: s.id, state: S.Assigned, step: DesktopStep.Personalizing, poolId: pool.id },
         vmId: s.vmId,
         endpoint: s.endpoint,
       };
@@ -151,7 +230,7 @@ export class DesktopsService {
     if (pool.persistentHome) await this.leases.acquire(tx, user.id, id, place.agentId);
     return {
       kind: 'fork',
-      desktop: { id, state: S.Forking, poolId: pool.id },
+      desktop: { id, state: S.Forking, step: DesktopStep.Reserving, poolId: pool.id },
       fork: {
         desktopId: id,
         poolId: pool.id,
@@ -178,6 +257,7 @@ export class DesktopsService {
     return {
       id: d.id,
       state: d.state,
+      step: desktopStep(d.state, d.personalizedAt),
       poolId: d.poolId,
       sessionState: d.sessionState,
       disconnectedAt: d.disconnectedAt,

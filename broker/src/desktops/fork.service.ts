@@ -16,6 +16,7 @@ import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopsRepository } from './desktops.repository';
 import { DiskLeases } from '../lifecycle/disk-leases';
+import { HoldsRepository } from './holds.repository';
 import { PoolEvents } from './pool-events';
 
 /** A `forking` desktop row, committed before the agent is asked (its id is the fork's key). */
@@ -47,13 +48,17 @@ export class ForkService {
     private readonly events: PoolEvents,
     private readonly metrics: BrokerMetrics,
     private readonly leases: DiskLeases,
+    private readonly holds: HoldsRepository,
     @Inject(AGENT_CLIENT) private readonly agents: AgentClient,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  /** Forks on the agent and records the result; never throws (failures land on the row). */
-  async complete(f: PendingFork): Promise<void> {
+  /**
+   * Forks on the agent and records the result; never throws (failures land on the row). True
+   * when the desktop is ready (and, made for a user, personalized and theirs).
+   */
+  async complete(f: PendingFork): Promise<boolean> {
     const t0 = performance.now();
     let vmId: string;
     try {
@@ -69,7 +74,7 @@ export class ForkService {
         }),
       );
       this.events.changed(f.poolId);
-      return;
+      return false;
     }
     const assigned = await this.ds.transaction(async (tx) => {
       const ready = await this.states.move(tx, f.desktopId, [S.Forking], S.Ready, SYSTEM, {
@@ -89,9 +94,11 @@ export class ForkService {
     });
     if (assigned === null) {
       await this.agents.destroy(f.endpoint, vmId).catch(() => undefined);
-    } else if (assigned && f.reservedFor) {
-      await this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor);
+      return false;
     }
+    if (assigned && f.reservedFor)
+      return this.personalize(f.desktopId, f.endpoint, vmId, f.reservedFor);
+    return assigned !== null;
   }
 
   /**
@@ -109,14 +116,18 @@ export class ForkService {
     }
   }
 
-  /** Hostname, user name, clock and home disk in the guest. A failure is recorded, not
-   * fatal: the desktop still works, only less personal. */
+  /**
+   * Hostname, user name, clock and home disk in the guest (the image's fork hook); true when
+   * done. A child whose hook failed is in no known state (half a user's identity, maybe no
+   * home disk): it is destroyed, never handed out, and the reconciler forks a replacement;
+   * the caller may try another spare.
+   */
   async personalize(
     desktopId: string,
     endpoint: AgentEndpoint,
     vmId: string,
     user: { username: string; displayName: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const userName = guestUserName(user.username);
     // The guest shows the full name; characters a passwd entry cannot hold are left out.
     const fullName = user.displayName
@@ -142,9 +153,31 @@ export class ForkService {
         { op: 'personalize', ok: 'false' },
         (performance.now() - t0) / 1000,
       );
-      this.log.warn({ err, desktop: desktopId }, 'personalization failed');
-      await this.repo.setLastError(desktopId, `personalization failed: ${(err as Error).message}`);
+      this.log.warn({ err, desktop: desktopId }, 'personalization failed; destroying the child');
+      await this.discard(desktopId, `personalization failed: ${(err as Error).message}`);
+      return false;
     }
+    await this.holds.markPersonalized(desktopId);
+    return true;
+  }
+
+  /** A child that must not serve anyone: destroying now (its sessions closed), then destroyed. */
+  private async discard(desktopId: string, error: string): Promise<void> {
+    const moved = await this.ds.transaction(async (tx) => {
+      const m = await this.states.move(
+        tx,
+        desktopId,
+        [S.Ready, S.Assigned, S.InUse],
+        S.Destroying,
+        SYSTEM,
+        { last_error: error.slice(0, 1000), reserved_user_id: null, held_until: null },
+        { reason: 'personalization failed' },
+      );
+      if (m) await this.repo.endSessions(tx, desktopId, 'personalization failed');
+      return m;
+    });
+    // destroy() asks the reconciler for a replacement; when it fails the scheduler retries it.
+    if (moved && !(await this.destroy(desktopId))) this.events.changed(moved.poolId);
   }
 
   /**

@@ -24,7 +24,8 @@ describe('200 concurrent opens on one pool', () => {
     db = await createTestDatabase('broker_storm');
     broker = await startBroker(db, new FakeAgentClient(), {
       // The fake agent's heartbeat is seeded once; a loaded machine must not time it out mid-test.
-      env: { FORKDESK_DB_POOL: '30', FORKDESK_AGENT_TIMEOUT_S: '3600' },
+      // Holds on: the sign-ins hold spares in the background while the storm opens.
+      env: { FORKDESK_DB_POOL: '30', FORKDESK_AGENT_TIMEOUT_S: '3600', FORKDESK_HOLD_S: '300' },
     });
   });
 

@@ -1,4 +1,4 @@
-import { DesktopState as S } from '@forkdesk/db';
+import { DesktopState as S, DesktopStep } from '@forkdesk/db';
 
 /**
  * The named sets of desktop states, the one source for every query and check that asks "is it
@@ -28,3 +28,10 @@ export const ASSIGNED_STATES: readonly S[] = [S.Assigned, S.InUse];
  * timeout (its fork call may still answer).
  */
 export const LOST_WITH_AGENT: readonly S[] = [S.Ready, S.Assigned, S.InUse, S.Destroying];
+
+/** The preparation step a desktop is in for its user (the portal's progress, from real state). */
+export function desktopStep(state: S, personalizedAt: Date | null): DesktopStep {
+  if (state === S.Forking) return DesktopStep.Reserving;
+  if (state === S.Destroying || state === S.Destroyed || state === S.Lost) return DesktopStep.Ended;
+  return personalizedAt ? DesktopStep.Ready : DesktopStep.Personalizing;
+}

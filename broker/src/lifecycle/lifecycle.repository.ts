@@ -15,6 +15,7 @@ const STAMP: Partial<Record<S, string>> = {
 export type TransitionPatch = Partial<{
   assigned_user_id: string;
   reserved_user_id: string | null;
+  held_until: null;
   agent_id: string;
   template_id: string | null;
   vm_id: string;
@@ -90,6 +91,8 @@ export class LifecycleRepository {
       params.push(value);
       sets.push(`${col} = $${params.length}`);
     }
+    // A hold ends with its `ready` state, whatever moved it (opened, refreshed, lost, expired).
+    if (to !== S.Ready && !('held_until' in patch)) sets.push('held_until = NULL');
     // The old state comes from a self-join on the locked row, so the audit names it exactly.
     const rows = (await tx.query(
       `UPDATE desktops d SET ${sets.join(', ')}

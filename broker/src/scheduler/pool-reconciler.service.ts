@@ -23,7 +23,8 @@ export interface ReconcileResult {
 }
 
 /**
- * Keeps each pool at `minSpare` ready desktops on its effective version (within `maxSize`),
+ * Keeps each pool at `minSpare` free ready desktops on its effective version (within
+ * `maxSize`; a spare held for a user is neither free nor missing: it counts against the max),
  * replaces spares of an older version, and asks agents for the templates a pool needs. Safe
  * on any broker at any time: the pool row lock makes counting and inserting exact.
  */

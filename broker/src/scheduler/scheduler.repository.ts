@@ -59,8 +59,9 @@ export class SchedulerRepository {
   }
 
   /**
-   * The pool's spares (ready on `versionId`, or forking for no one) and the desktops that
-   * count against its maximum (HOLDING_A_VM).
+   * The pool's free spares (ready on `versionId`, or forking, for no one: a spare held for a
+   * user is not free) and the desktops that count against its maximum (HOLDING_A_VM, held
+   * spares included).
    */
   async spareCounts(
     tx: EntityManager,
@@ -68,8 +69,8 @@ export class SchedulerRepository {
     versionId: string,
   ): Promise<{ spares: number; live: number }> {
     const [c] = (await tx.query(
-      `SELECT count(*) FILTER (WHERE (state = $3 AND image_version_id = $2)
-                                 OR (state = $4 AND reserved_user_id IS NULL))::int AS spares,
+      `SELECT count(*) FILTER (WHERE reserved_user_id IS NULL AND
+                                 ((state = $3 AND image_version_id = $2) OR state = $4))::int AS spares,
               count(*) FILTER (WHERE state = ANY($5))::int AS live
          FROM desktops WHERE pool_id = $1`,
       [poolId, versionId, S.Ready, S.Forking, HOLDING_A_VM],

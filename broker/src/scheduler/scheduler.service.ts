@@ -10,6 +10,7 @@ import { LOGGER } from '../common/logger';
 import { BROKER_CONFIG, type BrokerConfig } from '../config';
 import { DesktopsService } from '../desktops/desktops.service';
 import { ForkService } from '../desktops/fork.service';
+import { HoldsService } from '../desktops/holds.service';
 import { PoolEvents } from '../desktops/pool-events';
 import { DesktopStateMachine } from '../lifecycle/desktop-state';
 import { DesktopState as S } from '@forkdesk/db';
@@ -39,6 +40,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     private readonly agents: AgentsService,
     private readonly desktops: DesktopsService,
     private readonly forks: ForkService,
+    private readonly holds: HoldsService,
     private readonly states: DesktopStateMachine,
     private readonly sessions: SessionStore,
     private readonly events: PoolEvents,
@@ -88,6 +90,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     await this.job('agents', () => this.agents.checkSilent());
     await this.job('stuck', () => this.finishStuck());
     await this.job('disconnect', () => this.disconnectLogoffs());
+    await this.job('holds', () => this.holds.expire());
     await this.job('nightly', () => this.nightly.runIfDue(this.clock.now()));
     await this.job('reconcile', () => this.reconciler.reconcileAll());
     await this.job('sessions', () => this.sessions.purgeExpired());

@@ -41,6 +41,8 @@ export async function startBroker(
   const config = loadBrokerConfig({
     DATABASE_URL: db.url,
     FORKDESK_SCHEDULER: 'false',
+    // Holds run in the background on sign-in; specs about them turn them on (holds.int.spec).
+    FORKDESK_HOLD_S: '0',
     FORKDESK_LOGIN_RATE_PER_MIN: '0',
     FORKDESK_PORTAL_DIR: '/nonexistent',
     FORKDESK_DB_POOL: '20',

@@ -27,6 +27,8 @@ export class FakeAgentClient implements AgentClient {
   failForks = false;
   /** Set to make the next fork happen but its answer be lost (status 0, as a timeout). */
   loseNextForkAnswer = false;
+  /** The next this many personalize calls fail, as a failed fork hook in the guest. */
+  failPersonalizations = 0;
   private n = 0;
 
   async ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo> {
@@ -87,6 +89,10 @@ export class FakeAgentClient implements AgentClient {
 
   async personalize(_a: AgentEndpoint, vmId: string, p: Personalization): Promise<void> {
     if (!this.children.has(vmId)) throw new AgentCallError(404, `unknown VM "${vmId}"`);
+    if (this.failPersonalizations > 0) {
+      this.failPersonalizations--;
+      throw new AgentCallError(500, 'fake: the fork hook exited with status 1');
+    }
     this.personalized.push({ vmId, p });
   }
 

@@ -7,6 +7,7 @@ import type { Actor } from '../common/actor';
 import { DisplayRevoker } from '../displays/display-revoker';
 import { conflictOnDuplicate, isForeignKeyViolation } from '../common/errors';
 import { LIVE_STATES } from '../lifecycle/desktop-states';
+import { releaseHolds } from '../desktops/holds.repository';
 import type { CreateUserDto, UpdateUserDto, UserView } from './users.dto';
 
 @Injectable()
@@ -105,6 +106,10 @@ export class UsersService {
 
   async remove(id: string, actor: Actor): Promise<void> {
     if (id === actor.userId) throw new ConflictException('you cannot delete yourself');
+    if (await releaseHolds(this.ds.manager, id))
+      throw new ConflictException(
+        'a spare desktop was held for this user and is being released: try again in a few seconds',
+      );
     try {
       await this.ds.transaction(async (tx) => {
         const u = await tx.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });

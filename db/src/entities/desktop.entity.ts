@@ -34,10 +34,14 @@ import { User } from './user.entity';
 })
 @Index('uq_desktops_agent_vm', ['agentId', 'vmId'], { unique: true, where: '"vm_id" IS NOT NULL' })
 @Index('ix_desktops_pool_state', ['poolId', 'state'])
-@Index('uq_desktops_forking_reservation', ['poolId', 'reservedUserId'], {
+@Index('uq_desktops_reservation', ['poolId', 'reservedUserId'], {
   unique: true,
-  where: `"reserved_user_id" IS NOT NULL AND "state" = 'forking'`,
+  where: `"reserved_user_id" IS NOT NULL AND "state" IN ('forking', 'ready')`,
 })
+@Check(
+  'ck_desktops_hold',
+  `"held_until" IS NULL OR ("state" = 'ready' AND "reserved_user_id" IS NOT NULL)`,
+)
 export class Desktop {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -89,13 +93,24 @@ export class Desktop {
   @JoinColumn({ name: 'assigned_user_id' })
   assignedUser?: User;
 
-  /** The user a `forking` desktop is being made for; assigned to them once it is ready. */
+  /**
+   * The user a `forking` desktop is being made for (assigned to them once it is ready), or the
+   * user a `ready` spare is held for (until `heldUntil`; see desktops/holds.service.ts).
+   */
   @Column({ type: 'uuid', nullable: true })
   reservedUserId!: string | null;
 
   @ManyToOne(() => User, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'reserved_user_id', foreignKeyConstraintName: 'FK_desktops_reserved_user' })
   reservedUser?: User;
+
+  /** A held spare is destroyed after this (it was personalized for its user). */
+  @Column({ type: 'timestamptz', nullable: true })
+  heldUntil!: Date | null;
+
+  /** When the fork hook made this desktop its user's (null: not yet, or a plain spare). */
+  @Column({ type: 'timestamptz', nullable: true })
+  personalizedAt!: Date | null;
 
   /** The owner's display session; null before the desktop is assigned. */
   @Column({ type: 'enum', enum: SessionState, enumName: 'session_state', nullable: true })

@@ -4,6 +4,7 @@ export {
   AgentState,
   AssignmentMode,
   DesktopState,
+  DesktopStep,
   ImageVersionState,
   NetworkMode,
   RefreshPolicy,

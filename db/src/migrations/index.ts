@@ -4,6 +4,7 @@ import { BrokerSessions1764500000000 } from './1764500000000-broker-sessions';
 import { AssignmentModesDiskLeases1765000000000 } from './1765000000000-assignment-modes-disk-leases';
 import { AgentProblems1765300000000 } from './1765300000000-agent-problems';
 import { HeartbeatTokenHashes1796700000000 } from './1796700000000-heartbeat-token-hashes';
+import { HeldSpares1796710000000 } from './1796710000000-held-spares';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AssignmentModesDiskLeases1765000000000,
   AgentProblems1765300000000,
   HeartbeatTokenHashes1796700000000,
+  HeldSpares1796710000000,
 ];

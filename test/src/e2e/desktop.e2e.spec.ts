@@ -177,10 +177,22 @@ describe('an employee opens, uses and logs off a forked desktop', () => {
     expect(fs.existsSync(stack.vmDir(vmId))).toBe(false);
     expect(qemuRunning(vmId)).toBe(false);
     await stack.waitForSpares(2, 30_000);
-    const [live] = await stack.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM desktops WHERE state NOT IN ('destroyed', 'lost')`,
+    // Back on "My desktops", the list held a fresh spare for the employee again: 2 free + 1 held.
+    let live = { free: 0, held: 0, n: 0 };
+    await waitUntil(
+      'two free spares and one held for the employee',
+      async () => {
+        [live] = await stack.query<typeof live>(
+          `SELECT count(*) FILTER (WHERE state = 'ready' AND reserved_user_id IS NULL)::int AS free,
+                  count(*) FILTER (WHERE state = 'ready' AND reserved_user_id IS NOT NULL)::int AS held,
+                  count(*)::int AS n
+             FROM desktops WHERE state NOT IN ('destroyed', 'lost')`,
+        );
+        return live.free === 2 && live.held === 1 && live.n === 3;
+      },
+      30_000,
+      () => JSON.stringify(live),
     );
-    expect(live.n).toBe(2);
     await page.getByRole('button', { name: 'Open' }).waitFor();
   });
 });

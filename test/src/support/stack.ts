@@ -84,7 +84,7 @@ export interface Stack {
   /** Runs a program in a VM through the agent's API (guest agent); throws on HTTP errors. */
   guestExec(vmId: string, command: string[], timeoutMs?: number): Promise<ExecResult>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Resolves once the pool has `n` ready spares (and nothing forking). */
+  /** Resolves once the pool has `n` free ready spares (none held for a user, nothing forking). */
   waitForSpares(n: number, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -490,8 +490,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         waitUntil(
           `${n} ready spare desktops`,
           async () => {
+            // Free spares: a spare held for a signed-in user is not one.
             const [c] = await query<{ ready: number; forking: number }>(
-              `SELECT count(*) FILTER (WHERE state = 'ready')::int AS ready,
+              `SELECT count(*) FILTER (WHERE state = 'ready' AND reserved_user_id IS NULL)::int AS ready,
                       count(*) FILTER (WHERE state = 'forking')::int AS forking
                  FROM desktops WHERE pool_id = $1`,
               [pool.id],

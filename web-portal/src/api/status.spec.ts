@@ -1,4 +1,12 @@
-import { connectable, employeeStatus, ended, openStep, sessionNote, since } from './status';
+import {
+  connectable,
+  employeeStatus,
+  ended,
+  openStep,
+  preparingNote,
+  sessionNote,
+  since,
+} from './status';
 
 describe('desktop status for employees', () => {
   it('maps broker states to starting / ready / in use', () => {
@@ -13,16 +21,28 @@ describe('desktop status for employees', () => {
 
   it('places the open progress on its step', () => {
     expect(openStep('requesting')).toBe(0);
-    expect(openStep('desktop', 'forking')).toBe(1);
-    expect(openStep('desktop', 'assigned')).toBe(2);
+    expect(openStep('desktop', 'reserving')).toBe(0);
+    expect(openStep('desktop')).toBe(0);
+    expect(openStep('desktop', 'personalizing')).toBe(1);
+    expect(openStep('desktop', 'ready')).toBe(2);
     expect(openStep('connecting')).toBe(2);
-    expect(openStep('connected')).toBe(3);
+    expect(openStep('shown')).toBe(3);
     expect(openStep('failed')).toBe(-1);
   });
 
+  it('tells the card what the broker is preparing or holds', () => {
+    expect(preparingNote(null)).toBeUndefined();
+    expect(preparingNote({ step: 'reserving', heldUntil: null })).toMatch(/Reserving/);
+    expect(preparingNote({ step: 'personalizing', heldUntil: 'x' })).toMatch(/Personalizing/);
+    expect(preparingNote({ step: 'ready', heldUntil: 'x' })).toMatch(/Ready for you/);
+    expect(preparingNote({ step: 'ready', heldUntil: null })).toBeUndefined();
+  });
+
   it('knows which desktops can be connected and which are gone', () => {
-    expect(connectable('assigned')).toBe(true);
-    expect(connectable('forking')).toBe(false);
+    expect(connectable({ state: 'assigned', step: 'ready' })).toBe(true);
+    // Assigned but its fork hook still running: not yet.
+    expect(connectable({ state: 'assigned', step: 'personalizing' })).toBe(false);
+    expect(connectable({ state: 'forking', step: 'reserving' })).toBe(false);
     expect(ended('lost')).toBe(true);
     expect(ended('in_use')).toBe(false);
   });

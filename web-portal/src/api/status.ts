@@ -1,5 +1,5 @@
 /** How broker desktop states read to an employee, and where opening one stands. */
-import type { DesktopState } from '@forkdesk/broker-contract';
+import type { DesktopState, DesktopStep } from '@forkdesk/broker-contract';
 
 export type EmployeeStatus = 'starting' | 'ready' | 'in use' | 'ending' | 'none';
 
@@ -19,34 +19,51 @@ export function employeeStatus(state: DesktopState | null | undefined): Employee
   }
 }
 
+/** The steps of opening a desktop, as the broker (and then the display) reports them. */
 export const OPEN_STEPS = [
-  'Requesting a desktop',
-  'Starting the desktop',
+  'Reserving a desktop',
+  'Personalizing it for you',
   'Connecting the display',
-  'Connected',
+  'Ready',
 ] as const;
 
-export type OpenPhase = 'requesting' | 'desktop' | 'connecting' | 'connected' | 'failed';
+/**
+ * Where opening stands: the broker's request, the desktop's preparation (its `step`), the
+ * display connecting (until its first picture with content: a connected but blank display is
+ * still connecting), the picture shown.
+ */
+export type OpenPhase = 'requesting' | 'desktop' | 'connecting' | 'shown' | 'failed';
 
 /** Index into OPEN_STEPS for the step in progress. */
-export function openStep(phase: OpenPhase, state?: DesktopState): number {
+export function openStep(phase: OpenPhase, step?: DesktopStep): number {
   switch (phase) {
     case 'requesting':
       return 0;
     case 'desktop':
-      return state === 'forking' || state === undefined ? 1 : 2;
+      return step === 'personalizing' ? 1 : step === 'ready' ? 2 : 0;
     case 'connecting':
       return 2;
-    case 'connected':
+    case 'shown':
       return 3;
     case 'failed':
       return -1;
   }
 }
 
-/** A desktop the broker will let us connect to. */
-export const connectable = (state: DesktopState): boolean =>
-  state === 'ready' || state === 'assigned' || state === 'in_use';
+/** The card's words for a desktop the broker is preparing or holds for the user. */
+export function preparingNote(
+  d: { step: DesktopStep; heldUntil: string | null } | null,
+): string | undefined {
+  if (!d || d.step === 'ended') return undefined;
+  if (d.step === 'reserving') return 'Reserving a desktop for you…';
+  if (d.step === 'personalizing') return 'Personalizing a desktop for you…';
+  if (d.heldUntil) return 'Ready for you: it opens at once.';
+  return undefined;
+}
+
+/** A desktop the broker will let us connect to (its fork hook has made it ours). */
+export const connectable = (d: { state: DesktopState; step: DesktopStep }): boolean =>
+  (d.state === 'ready' || d.state === 'assigned' || d.state === 'in_use') && d.step === 'ready';
 
 /** A desktop that is gone: opening again makes a new one. */
 export const ended = (state: DesktopState): boolean =>

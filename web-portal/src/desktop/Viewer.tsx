@@ -8,6 +8,9 @@ interface KeyboardLock {
   lock(keys?: string[]): Promise<void>;
   unlock(): void;
 }
+/** How long a connected but blank display is kept behind the progress. */
+const BLANK_GRACE_MS = 20_000;
+
 const keyboardLock = (): KeyboardLock | undefined =>
   (navigator as Navigator & { keyboard?: KeyboardLock }).keyboard;
 
@@ -16,6 +19,8 @@ export interface ViewerProps {
   readOnly?: boolean;
   getTicket(): Promise<TunnelGrant>;
   onPhase?(phase: ViewerPhase): void;
+  /** The display showed its first picture with content (a blank frame is not shown as ready). */
+  onDrawn?(): void;
   /** Buttons of the page (log off, stop shadowing) shown in the toolbar. */
   actions?: ReactNode;
   /** Shown over the display until the first connection. */
@@ -28,6 +33,7 @@ export function Viewer({
   readOnly = false,
   getTicket,
   onPhase,
+  onDrawn,
   actions,
   progress,
 }: ViewerProps) {
@@ -38,6 +44,8 @@ export function Viewer({
   const [phase, setPhase] = useState<ViewerPhase>('connecting');
   const [detail, setDetail] = useState<string>();
   const [everConnected, setEverConnected] = useState(false);
+  // Connected is not usable: until the display drew something, the progress stays up.
+  const [drawn, setDrawn] = useState(false);
   const [panel, setPanel] = useState<'none' | 'keys' | 'clipboard'>('none');
   const [clipboard, setClipboard] = useState('');
   const [hint, setHint] = useState<string>();
@@ -46,6 +54,8 @@ export function Viewer({
   ticket.current = getTicket;
   const phaseCb = useRef(onPhase);
   phaseCb.current = onPhase;
+  const drawnCb = useRef(onDrawn);
+  drawnCb.current = onDrawn;
 
   useEffect(() => {
     if (!host.current || !box.current) return;
@@ -69,6 +79,10 @@ export function Viewer({
           navigator.clipboard?.writeText(text).catch(() => undefined);
         },
         menu: () => setPanel((p) => (p === 'none' ? 'keys' : 'none')),
+        drawn: () => {
+          setDrawn(true);
+          drawnCb.current?.();
+        },
       },
     );
     session.current = s;
@@ -130,27 +144,34 @@ export function Viewer({
     }
   };
 
-  const overlay =
-    phase === 'connected' ? null : !everConnected && phase === 'connecting' ? (
-      (progress ?? <Spinner label="Connecting to the desktop…" />)
-    ) : (
-      <div className="viewer-status">
-        {phase === 'reconnecting' || phase === 'connecting' ? (
-          <Spinner label={detail ?? 'Reconnecting…'} />
-        ) : (
-          <p role="alert">{detail ?? 'Disconnected.'}</p>
-        )}
-        {(phase === 'failed' || phase === 'ended' || phase === 'reconnecting') && (
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => session.current?.retry()}
-          >
-            Reconnect now
-          </button>
-        )}
-      </div>
-    );
+  // A desktop that stays blank this long is shown anyway (saying so), not hidden forever.
+  const [blankTooLong, setBlankTooLong] = useState(false);
+  useEffect(() => {
+    if (drawn || phase !== 'connected') return;
+    const t = setTimeout(() => setBlankTooLong(true), BLANK_GRACE_MS);
+    return () => clearTimeout(t);
+  }, [drawn, phase]);
+
+  const waiting = !drawn && !blankTooLong;
+  // The first connection shows the page's progress until the first picture; later drops
+  // (reconnecting, ended) show their own status.
+  const first = waiting && (phase === 'connected' || (!everConnected && phase === 'connecting'));
+  const overlay = first ? (
+    (progress ?? <Spinner label="Connecting to the desktop…" />)
+  ) : phase === 'connected' ? null : (
+    <div className="viewer-status">
+      {phase === 'reconnecting' || phase === 'connecting' ? (
+        <Spinner label={detail ?? 'Reconnecting…'} />
+      ) : (
+        <p role="alert">{detail ?? 'Disconnected.'}</p>
+      )}
+      {(phase === 'failed' || phase === 'ended' || phase === 'reconnecting') && (
+        <button type="button" className="btn btn-primary" onClick={() => session.current?.retry()}>
+          Reconnect now
+        </button>
+      )}
+    </div>
+  );
 
   return (
     <div className={`viewer${fullscreen ? ' viewer-fullscreen' : ''}`} ref={frame}>
@@ -232,6 +253,11 @@ export function Viewer({
           </div>
         </div>
       )}
+      {blankTooLong && !drawn && (
+        <div className="viewer-hint" role="status">
+          The desktop has not drawn anything yet.
+        </div>
+      )}
       {hint && (
         <div className="viewer-hint" role="status">
           {hint}
@@ -252,6 +278,7 @@ export function Viewer({
           tabIndex={0}
           aria-label={readOnly ? 'Desktop (view only)' : 'Desktop: click to type'}
           data-phase={phase}
+          data-drawn={drawn ? 'true' : 'false'}
           onFocus={pullClipboard}
           onKeyDownCapture={onKeyDownCapture}
         />

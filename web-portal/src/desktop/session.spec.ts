@@ -99,13 +99,19 @@ function setup(readOnly = false) {
   const phases: [ViewerPhase, string | undefined][] = [];
   let n = 0;
   const menu = jest.fn();
+  const drawn = jest.fn();
+  const picture = { shown: false };
   const s = new DisplaySession(
     host,
     box,
-    { readOnly, getTicket: async () => ({ tunnelPath: '/tunnel', token: `t${++n}` }) },
-    { phase: (p, d) => phases.push([p, d]), clipboard: () => undefined, menu },
+    {
+      readOnly,
+      getTicket: async () => ({ tunnelPath: '/tunnel', token: `t${++n}` }),
+      hasPicture: () => picture.shown,
+    },
+    { phase: (p, d) => phases.push([p, d]), clipboard: () => undefined, menu, drawn },
   );
-  return { s, host, phases, menu };
+  return { s, host, phases, menu, drawn, picture };
 }
 
 describe('display session', () => {
@@ -123,6 +129,23 @@ describe('display session', () => {
     expect(fake.clients[0].display.scaled).toBe(0.75); // 1280×800 into 1000×600
     s.close();
     expect(fake.clients[0].disconnected).toBe(true);
+  });
+
+  it('reports the first picture with content only once it is there, once', async () => {
+    jest.useFakeTimers();
+    const { s, phases, drawn, picture } = setup();
+    s.start();
+    await flush();
+    fake.clients[0].onstatechange?.(3);
+    expect(phases.at(-1)?.[0]).toBe('connected');
+    jest.advanceTimersByTime(1000); // connected, but a flat colour so far
+    expect(drawn).not.toHaveBeenCalled();
+    picture.shown = true;
+    jest.advanceTimersByTime(150);
+    expect(drawn).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(1000);
+    expect(drawn).toHaveBeenCalledTimes(1);
+    s.close();
   });
 
   it('reconnects with a fresh ticket after a dropped socket', async () => {

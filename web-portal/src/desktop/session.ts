@@ -7,12 +7,18 @@ import type { TunnelGrant } from '@forkdesk/broker-contract';
 import { ApiError } from '../api/http';
 import { comboEvents, MenuChord } from './keys';
 import { Backoff, connectData, retryable, statusMessage, tunnelUrl } from './reconnect';
+import { canvasHasContent } from './frame';
 import { dpiFor, fitScale, requestedSize, sizeChanged, type Size } from './scale';
 
 export type ViewerPhase = 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'failed';
 
+/** How often a connected display is looked at until it shows a picture. */
+const DRAWN_CHECK_MS = 100;
+
 export interface SessionEvents {
   phase(phase: ViewerPhase, detail?: string): void;
+  /** The display showed its first picture with content on this connection (not a flat colour). */
+  drawn?(): void;
   /** Text the desktop put on its clipboard. */
   clipboard(text: string): void;
   /** Ctrl+Alt+Shift was pressed. */
@@ -23,6 +29,8 @@ export interface SessionOptions {
   /** Shadowing: nothing the viewer does reaches the desktop. */
   readOnly: boolean;
   getTicket(): Promise<TunnelGrant>;
+  /** Whether the display shows content yet; by default its canvas, shrunk, is looked at. */
+  hasPicture?(display: Guacamole.Display): boolean;
 }
 
 const CONNECTED = 3;
@@ -41,6 +49,8 @@ export class DisplaySession {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private sentSize: Size | null = null;
   private lastClipboard = '';
+  private drawnTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly scratch = document.createElement('canvas');
 
   /**
    * @param host focusable element that receives keys and holds the display
@@ -121,6 +131,7 @@ export class DisplaySession {
         this.backoff.reset();
         this.events.phase('connected');
         this.rescale();
+        this.watchFirstPicture(client);
       } else if (state === DISCONNECTED && !this.closed) {
         this.dropped(client);
       }
@@ -132,6 +143,29 @@ export class DisplaySession {
     this.sentSize = size;
     client.connect(connectData(ticket.token, size, dpiFor(window.devicePixelRatio)));
   }
+
+  /** Reports `drawn` once the connected display shows content (checked on a thumbnail). */
+  private watchFirstPicture(client: Guacamole.Client): void {
+    clearInterval(this.drawnTimer);
+    const display = client.getDisplay();
+    this.drawnTimer = setInterval(() => {
+      if (client !== this.client) {
+        clearInterval(this.drawnTimer);
+        return;
+      }
+      if (!(this.opts.hasPicture ?? this.canvasPicture)(display)) return;
+      clearInterval(this.drawnTimer);
+      this.events.drawn?.();
+    }, DRAWN_CHECK_MS);
+  }
+
+  private readonly canvasPicture = (display: Guacamole.Display): boolean =>
+    canvasHasContent(
+      display.getDefaultLayer().getCanvas(),
+      display.getWidth(),
+      display.getHeight(),
+      this.scratch,
+    );
 
   private attachMouse(client: Guacamole.Client, el: HTMLElement, display: Guacamole.Display): void {
     this.mouse = new Guacamole.Mouse(el);
@@ -230,6 +264,7 @@ export class DisplaySession {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.drawnTimer);
     if (this.keyboard) {
       this.keyboard.onkeydown = null;
       this.keyboard.onkeyup = null;

@@ -9,14 +9,24 @@ import { useLoad } from '../components/useLoad';
 import { Viewer } from '../desktop/Viewer';
 import { navigate } from '../router';
 
-const POLL_MS = 1000;
+/** The broker's preparation steps take a second or so: look often enough to show each. */
+const POLL_MS = 250;
+
+/**
+ * Pools whose desktop's fork hook failed after "open" answered (a fork that took longer than
+ * the broker waits): opened once more on another desktop, then the error is shown.
+ */
+const retriedPools = new Set<string>();
+const hookFailed = (d: DesktopBrief): boolean =>
+  ended(d.state) && /^personalization failed/.test(d.lastError ?? '');
 
 /** Waits for the desktop to be ready (live progress), then shows it in the tab. */
 export default function DesktopPage({ id }: { id: string }) {
   const [desktop, setDesktop] = useState<DesktopBrief>();
   const [error, setError] = useState<string>();
   const [connected, setConnected] = useState(false);
-  const ready = desktop !== undefined && connectable(desktop.state);
+  const [shown, setShown] = useState(false);
+  const ready = desktop !== undefined && connectable(desktop);
   const pools = useLoad(() => my.pools(), []);
   const title = pools.data?.find((p) => p.pool.id === desktop?.poolId)?.pool.name ?? 'Desktop';
 
@@ -29,10 +39,18 @@ export default function DesktopPage({ id }: { id: string }) {
         const d = await my.desktop(id);
         if (stop) return;
         setDesktop(d);
-        if (d.lastError) setError(d.lastError);
+        if (hookFailed(d) && !retriedPools.has(d.poolId)) {
+          retriedPools.add(d.poolId);
+          const again = await my.open(d.poolId);
+          if (!stop) navigate({ name: 'desktop', id: again.desktop.id });
+        } else if (hookFailed(d))
+          setError(
+            'Your desktop could not be prepared: its start-up step failed twice. Try again in a minute; if it keeps failing, tell your administrator.',
+          );
+        else if (d.lastError) setError(d.lastError);
         else if (ended(d.state))
           setError('This desktop has ended. Open it again from My desktops.');
-        else if (!connectable(d.state)) timer = setTimeout(() => void poll(), POLL_MS);
+        else if (!connectable(d)) timer = setTimeout(() => void poll(), POLL_MS);
       } catch (err) {
         if (!stop) setError(describeError(err));
       }
@@ -45,11 +63,12 @@ export default function DesktopPage({ id }: { id: string }) {
   }, [id, ready]);
 
   const getTicket = useCallback(() => my.connect(id), [id]);
-  const step = connected
-    ? openStep('connected')
-    : ready
+  // Connected is not "ready": the step is done when the display shows a picture.
+  const step = shown
+    ? openStep('shown')
+    : connected || ready
       ? openStep('connecting')
-      : openStep('desktop', desktop?.state);
+      : openStep('desktop', desktop?.step);
   const progress = (
     <div className="desktop-progress">
       <h1>Opening your desktop</h1>
@@ -68,6 +87,7 @@ export default function DesktopPage({ id }: { id: string }) {
       title={title}
       getTicket={getTicket}
       onPhase={(p) => setConnected(p === 'connected')}
+      onDrawn={() => setShown(true)}
       progress={progress}
       actions={
         <ConfirmButton

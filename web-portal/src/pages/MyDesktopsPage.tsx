@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { MyPool } from '@forkdesk/broker-contract';
 import { my } from '../api/client';
-import { employeeStatus, sessionNote, since } from '../api/status';
+import { employeeStatus, preparingNote, sessionNote, since } from '../api/status';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { ConfirmButton } from '../components/ConfirmButton';
@@ -10,12 +10,31 @@ import { Spinner } from '../components/Spinner';
 import { useLoad } from '../components/useLoad';
 import { navigate } from '../router';
 
+/** While "Open" runs, the list is read this often so the card shows the broker's step. */
+const OPENING_POLL_MS = 500;
+
+/** The button's words while opening, from the step the broker reports. */
+const OPENING_LABEL = {
+  reserving: 'Reserving…',
+  personalizing: 'Personalizing…',
+  ready: 'Connecting…',
+  ended: 'Reserving…',
+} as const;
+
 function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
   const [opening, setOpening] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const status = employeeStatus(item.desktop?.state);
-  const note = sessionNote(item.desktop);
+  // A spare the broker holds for this user is not theirs until they open it.
+  const held = item.desktop?.heldUntil != null;
+  const status = held ? 'none' : employeeStatus(item.desktop?.state);
+  const note = sessionNote(item.desktop) ?? preparingNote(item.desktop);
   const headingId = `pool-${item.pool.id}`;
+
+  useEffect(() => {
+    if (!opening) return;
+    const t = setInterval(reload, OPENING_POLL_MS);
+    return () => clearInterval(t);
+  }, [opening, reload]);
 
   const open = async () => {
     setOpening(true);
@@ -44,7 +63,9 @@ function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
           {(item.pool.memoryMib / 1024).toFixed(item.pool.memoryMib % 1024 ? 1 : 0)} GiB
         </p>
         <p>
-          {status === 'none' ? (
+          {held ? (
+            <Badge value={item.desktop?.step === 'ready' ? 'ready' : 'starting'} />
+          ) : status === 'none' ? (
             <span className="muted">Not running</span>
           ) : (
             <>
@@ -63,9 +84,15 @@ function PoolCard({ item, reload }: { item: MyPool; reload: () => void }) {
           onClick={() => void open()}
           disabled={opening}
         >
-          {opening ? <Spinner inline label="Opening…" /> : status === 'none' ? 'Open' : 'Resume'}
+          {opening ? (
+            <Spinner inline label={OPENING_LABEL[item.desktop?.step ?? 'reserving']} />
+          ) : status === 'none' ? (
+            'Open'
+          ) : (
+            'Resume'
+          )}
         </button>
-        {item.desktop && status !== 'ending' && (
+        {item.desktop && !held && status !== 'ending' && (
           <ConfirmButton
             label="Log off"
             confirm="Close all programs?"
