@@ -54,6 +54,8 @@ export interface AgentsConfig {
   /** A VM an agent runs that no desktop names is destroyed once older than this. */
   orphanGraceS: number;
   requestTimeoutMs: number;
+  /** Forks and personalizations: a busy agent queues them (users' first) before it runs them. */
+  prepareTimeoutMs: number;
   /** Template builds boot a whole VM. */
   templateTimeoutMs: number;
 }
@@ -172,6 +174,7 @@ export function loadBrokerConfig(env: Env = process.env): BrokerConfig {
       lostAfterS: int(env, 'FORKDESK_AGENT_LOST_S', 300, 1, 7 * 86400),
       orphanGraceS: int(env, 'FORKDESK_ORPHAN_GRACE_S', 60, 0, 86400),
       requestTimeoutMs: int(env, 'FORKDESK_AGENT_REQUEST_MS', 30_000, 100, 600_000),
+      prepareTimeoutMs: int(env, 'FORKDESK_AGENT_PREPARE_MS', 120_000, 100, 3_600_000),
       templateTimeoutMs: int(env, 'FORKDESK_TEMPLATE_BUILD_MS', 15 * 60_000, 1000, 3_600_000),
     },
     scheduler: {

@@ -2,7 +2,7 @@
 // The engine's settings (EngineConfig) and the network side's (ApiConfig: API, enrollment,
 // display gateway) share FORKDESK_DATA_DIR.
 import { Accelerator } from '@forkdesk/agent-contract';
-import { homedir, hostname } from 'node:os';
+import { cpus, homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 export type AccelChoice = Accelerator | 'auto';
@@ -18,6 +18,8 @@ export interface EngineConfig {
   /** TCG translation cache size (MiB): small keeps each child's private memory low. */
   tcgTbSizeMiB: number;
   warmPoolMax: number;
+  /** Forks and personalizations run at once; more wait their turn, users' first (cores). */
+  guestWorkLimit: number;
   /** Expected private memory of a new child, for the reserve check. */
   forkEstimateMiB: number;
   qemuBinary: string;
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     accel: accelChoice(env.FORKDESK_ACCEL),
     tcgTbSizeMiB: int(env, 'FORKDESK_TCG_TB_SIZE_MIB', 32),
     warmPoolMax: int(env, 'FORKDESK_WARM_POOL_MAX', 4),
+    guestWorkLimit: Math.max(1, int(env, 'FORKDESK_GUEST_WORK_LIMIT', cpus().length)),
     forkEstimateMiB: int(env, 'FORKDESK_FORK_ESTIMATE_MIB', 64),
     qemuBinary: env.FORKDESK_QEMU || 'qemu-system-x86_64',
     qemuImgBinary: env.FORKDESK_QEMU_IMG || 'qemu-img',

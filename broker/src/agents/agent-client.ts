@@ -70,6 +70,7 @@ export class HttpAgentClient implements AgentClient {
     private readonly timeoutMs: number,
     private readonly templateTimeoutMs: number,
     private readonly tls?: () => Promise<TlsMaterial>,
+    private readonly prepareTimeoutMs = timeoutMs,
   ) {}
 
   private async call<T>(
@@ -133,7 +134,13 @@ export class HttpAgentClient implements AgentClient {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(network ? { network } : {}),
     };
-    const r = await this.call<ForkResponse>(a, 'POST', AGENT_ROUTES.children, req);
+    const r = await this.call<ForkResponse>(
+      a,
+      'POST',
+      AGENT_ROUTES.children,
+      req,
+      this.prepareTimeoutMs,
+    );
     const child = r?.children[0];
     if (!child) throw new AgentCallError(502, 'agent answered a fork with no child');
     return child;
@@ -149,7 +156,7 @@ export class HttpAgentClient implements AgentClient {
   }
 
   async personalize(a: AgentEndpoint, vmId: string, p: Personalization): Promise<void> {
-    await this.call(a, 'POST', AGENT_ROUTES.personalize(vmId), p);
+    await this.call(a, 'POST', AGENT_ROUTES.personalize(vmId), p, this.prepareTimeoutMs);
   }
 
   async capacity(a: AgentEndpoint): Promise<HostCapacity> {

@@ -19,8 +19,11 @@ import { PkiService } from './pki/pki.service';
     {
       provide: AGENT_CLIENT,
       useFactory: (c: BrokerConfig, pki: PkiService) =>
-        new HttpAgentClient(c.agents.requestTimeoutMs, c.agents.templateTimeoutMs, () =>
-          pki.clientTls(),
+        new HttpAgentClient(
+          c.agents.requestTimeoutMs,
+          c.agents.templateTimeoutMs,
+          () => pki.clientTls(),
+          c.agents.prepareTimeoutMs,
         ),
       inject: [BROKER_CONFIG, PkiService],
     },

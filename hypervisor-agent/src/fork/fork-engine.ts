@@ -22,6 +22,7 @@ import type { DisplayTarget } from '../gateway/session/desktop-session';
 import type { GuestAgent } from '../guest/client';
 import type { ForkHookResult } from '../guest/fork-hook';
 import { logger } from '../logger';
+import { PriorityGate } from './priority-gate';
 import { CpuWeights, detectCpuGroups } from '../cpu/cpu-weights';
 import { Cgroups, detectCgroups, setOomScoreAdj } from '../memory/cgroup';
 import { readHostMemory, readProcessMemory } from '../memory/proc';
@@ -87,7 +88,8 @@ export class ForkEngine implements EnginePort {
       onReady: (t) => this.forker.warm(t),
       onRemove: (id) => this.forker.closePool(id),
     });
-    this.forker = new Forker(cfg, env, this.templates, this.vms);
+    const gate = new PriorityGate(cfg.guestWorkLimit);
+    this.forker = new Forker(cfg, env, this.templates, this.vms, gate);
     this.running = new RunningVms({
       cfg,
       user,
@@ -101,7 +103,7 @@ export class ForkEngine implements EnginePort {
       templates: this.templates,
       forker: this.forker,
     });
-    this.personalizer = new Personalizer(cfg, user, this.images, this.vms, cpu);
+    this.personalizer = new Personalizer(cfg, user, this.images, this.vms, cpu, gate);
   }
 
   /**

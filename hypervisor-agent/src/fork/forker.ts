@@ -17,6 +17,7 @@ import {
   prepareChild,
   VmRecord,
 } from './child';
+import { Priority, type PriorityGate } from './priority-gate';
 import type { VmTable } from './vm-table';
 import { WarmPool } from './warm-pool';
 
@@ -36,6 +37,7 @@ export class Forker {
     private readonly env: ChildEnv,
     private readonly templates: TemplateRegistry,
     private readonly vms: VmTable,
+    private readonly gate: PriorityGate,
   ) {}
 
   /** Starts (or tops up) the template's warm pool. */
@@ -63,7 +65,11 @@ export class Forker {
   }
 
   /** Warm children have no network, so NAT children are always cold. */
-  async fork(templateId: string, count: number, opts: ForkOptions): Promise<VmRecord[]> {
+  fork(templateId: string, count: number, opts: ForkOptions): Promise<VmRecord[]> {
+    return this.gate.run(Priority.Fork, () => this.forkNow(templateId, count, opts));
+  }
+
+  private async forkNow(templateId: string, count: number, opts: ForkOptions): Promise<VmRecord[]> {
     const nat = opts.network === 'nat';
     checkForkCount(count);
     const startedAt = Date.now();

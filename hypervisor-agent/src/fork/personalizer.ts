@@ -12,7 +12,9 @@ import { ConflictError } from '../engine/errors';
 import { ForkHookResult, runForkHook } from '../guest/fork-hook';
 import { mountDisk, setHostname, setUser } from '../guest/personalize';
 import { withQmp } from '../qmp/client';
+import { logger } from '../logger';
 import type { ImageStore } from '../templates/images';
+import { Priority, type PriorityGate } from './priority-gate';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
 import type { UserIds } from '../vm/layout';
 import type { VmEntry, VmTable } from './vm-table';
@@ -29,6 +31,7 @@ export class Personalizer {
     private readonly images: ImageStore,
     private readonly vms: VmTable,
     private readonly cpu: CpuWeights,
+    private readonly gate: PriorityGate,
   ) {}
 
   async exec(id: string, req: ExecRequest): Promise<ExecResult> {
@@ -43,19 +46,34 @@ export class Personalizer {
     return ga.exec(req.command, req.timeoutMs ?? 30_000);
   }
 
-  /** Returns what the image's fork hook reported, when the image has one. */
-  async personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
+  /**
+   * Returns what the image's fork hook reported, when the image has one. Waits its turn behind
+   * other personalizations (not behind forks) when the host already runs enough guest work.
+   */
+  personalize(id: string, p: Personalization): Promise<ForkHookResult | undefined> {
     // From now on someone waits on this VM: it gets a desktop's CPU weight, above the spares'.
     this.cpu.setClass(id, 'desktop');
+    const queued = performance.now();
+    return this.gate.run(Priority.Personalize, () => this.personalizeNow(id, p, queued));
+  }
+
+  private async personalizeNow(
+    id: string,
+    p: Personalization,
+    queued: number,
+  ): Promise<ForkHookResult | undefined> {
     const vm = this.vms.require(id);
+    const t0 = performance.now();
     const ga = await this.vms.guest(id);
     // Before the hook, which starts the clipboard agent on this port.
     await this.plugClipboard(vm);
     const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
     if (hook) {
       // The image personalizes itself (identity, clock, the user's home disk).
+      const t1 = performance.now();
       const disk = p.persistentDisk ? await this.plugUserDisk(vm, p) : undefined;
-      return runForkHook(
+      const t2 = performance.now();
+      const r = await runForkHook(
         ga,
         hook,
         {
@@ -66,6 +84,19 @@ export class Personalizer {
         },
         FORK_HOOK_TIMEOUT_MS,
       );
+      // Where a user's wait goes: host-side plugging, and the hook as the host and guest saw it.
+      logger.info(
+        {
+          vm: id,
+          queuedMs: Math.round(t0 - queued),
+          plugMs: Math.round(t1 - t0),
+          diskMs: Math.round(t2 - t1),
+          hookMs: Math.round(performance.now() - t2),
+          hookGuestMs: r.ms,
+        },
+        'child personalized',
+      );
+      return r;
     }
     if (p.syncClock !== false) await ga.setTime();
     if (p.hostname) await setHostname(ga, p.hostname);
