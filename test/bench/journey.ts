@@ -23,7 +23,6 @@ import {
   STEP_TIMEOUT_MS,
   typeLine,
   USABLE_TIMEOUT_MS,
-  vmOf,
   waitUsable,
 } from '../src/e2e/golden-journey';
 import { benchMain } from '../src/support/bench-main';
@@ -47,8 +46,16 @@ interface Sample {
   typedOk: boolean;
   usableAt?: number;
   vmId?: string;
+  /** The page's API calls after the click: path, start and end in ms from the click. */
+  calls?: [string, number, number][];
   error?: string;
 }
+
+/** Where the time between the click and the picture went, as the page's own API calls saw it. */
+const API_CALLS = (t0: number): string => `performance.getEntriesByType('resource')
+  .filter((e) => e.startTime >= ${t0} && e.name.includes('/api/'))
+  .map((e) => [new URL(e.name).pathname.replace(/[0-9a-f-]{36}/g, ':id'),
+    Math.round(e.startTime - ${t0}), Math.round(e.responseEnd - ${t0})])`;
 
 interface Journey {
   stack: Stack;
@@ -70,15 +77,16 @@ async function sample(j: Journey, page: Page, who: Employee, full: boolean): Pro
   const s: Sample = { user: who.username, typedOk: false };
   try {
     await page.evaluate(FRAME_PROBE);
+    await page.evaluate('performance.clearResourceTimings()');
     await page.getByRole('button', { name: /^(Open|Resume)$/ }).click();
     const t0 = await page.evaluate<number>('frameProbe.t0');
-    const { vmId } = await vmOf(j.stack, page);
+    const { at: usableAt, vmId } = await waitUsable(page, j.stack, j.frozenLabel);
     s.vmId = vmId;
-    const usableAt = await waitUsable(page, j.stack.vmDir(vmId), j.frozenLabel);
     s.usableMs = usableAt - t0;
     s.usableAt = Date.now();
     const t1 = await page.evaluate<number>('frameProbe.t1');
     if (t1 > 0) s.firstFrameMs = t1 - t0;
+    s.calls = await page.evaluate<[string, number, number][]>(API_CALLS(t0));
     if (full) {
       s.terminalMs = await openTerminal(page, j.height);
       s.typedOk = await typeLine(j.stack, page, vmId, who.username);
@@ -154,11 +162,15 @@ async function run(stack: Stack): Promise<void> {
     const idleFor =
       IDLE_S * 1000 - (Date.now() - Math.max(...firstOpens.map((s) => s.usableAt ?? 0)));
     if (idleFor > 0) await sleep(idleFor);
-    const res = await stack.agentCall('GET', '/v1/children');
-    const children = JSON.parse(res.text) as ChildInfo[];
-    const priv = firstOpens
-      .map((s) => children.find((c) => c.id === s.vmId)?.memory?.privateMiB)
-      .filter((v): v is number => typeof v === 'number');
+    // Only a single child's answer carries its memory (the list does not read /proc per VM).
+    const priv: number[] = [];
+    for (const s of firstOpens) {
+      if (!s.vmId) continue;
+      const res = await stack.agentCall('GET', `/v1/children/${s.vmId}`);
+      const mib =
+        res.status === 200 ? (JSON.parse(res.text) as ChildInfo).memory?.privateMiB : undefined;
+      if (typeof mib === 'number') priv.push(mib);
+    }
     const failed = [...firstOpens, ...resumes, ...stormed].filter((s) => s.error).length;
     const firstFrames = firstOpens.map((s) => s.firstFrameMs ?? USABLE_TIMEOUT_MS);
     const terminals = firstOpens.map((s) => s.terminalMs ?? STEP_TIMEOUT_MS);

@@ -4,7 +4,8 @@
  */
 import type { Page } from 'playwright-core';
 import { labelRect, regionBytes, type Image } from '@forkdesk/infra/testing';
-import { waitUntil, type Stack } from '../support/stack';
+import * as path from 'path';
+import { ROOT, waitUntil, type Stack } from '../support/stack';
 import {
   canvasClickPoint,
   canvasLightPixels,
@@ -24,14 +25,18 @@ export const pageNow = (page: Page): Promise<number> => page.evaluate('performan
 /** The panel's pixels without the clock: what tells one user's desktop from another's. */
 export const panelLabel = (img: Image): Buffer => regionBytes(img, labelRect(img));
 
-/** The VM behind the desktop page the portal navigated to. */
+/**
+ * The VM behind the desktop page the portal shows: the page's URL is read again while waiting,
+ * since the portal moves to another desktop when a first one could not be prepared.
+ */
 export async function vmOf(stack: Stack, page: Page): Promise<{ id: string; vmId: string }> {
-  await page.waitForURL(/#\/desktops?\/[0-9a-f-]{36}/, { timeout: USABLE_TIMEOUT_MS });
-  const id = /#\/desktops?\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+  await page.waitForURL(DESKTOP_URL, { timeout: USABLE_TIMEOUT_MS });
+  let id = '';
   let vmId = '';
   await waitUntil(
     'the desktop is assigned',
     async () => {
+      id = DESKTOP_URL.exec(page.url())?.[1] ?? '';
       const [d] = await stack.query<{ vm_id: string | null; state: string }>(
         `SELECT vm_id, state FROM desktops WHERE id = $1`,
         [id],
@@ -43,13 +48,38 @@ export async function vmOf(stack: Stack, page: Page): Promise<{ id: string; vmId
   );
   return { id, vmId };
 }
+const DESKTOP_URL = /#\/desktops?\/([0-9a-f-]{36})/;
 
 /**
  * Click (already armed and made) → the canvas's panel shows the VM's panel, and the VM's panel is
- * no longer the template's. Returns the page time of that canvas read.
+ * no longer the template's. Follows the page to another desktop when the first one was
+ * discarded (its VM gone). Returns the page time of that
+ * canvas read and the VM shown.
  */
-export async function waitUsable(page: Page, vmDir: string, frozenLabel: Buffer): Promise<number> {
+export async function waitUsable(
+  page: Page,
+  stack: Stack,
+  frozenLabel: Buffer,
+): Promise<{ at: number; vmId: string }> {
   const end = Date.now() + USABLE_TIMEOUT_MS;
+  for (;;) {
+    const { vmId } = await vmOf(stack, page);
+    try {
+      return { at: await waitPanel(page, stack.vmDir(vmId), frozenLabel, end), vmId };
+    } catch (err) {
+      const gone = /ENOENT|ECONNRESET|ECONNREFUSED/.test(String(err));
+      if (!gone || Date.now() > end) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+async function waitPanel(
+  page: Page,
+  vmDir: string,
+  frozenLabel: Buffer,
+  end: number,
+): Promise<number> {
   let vm: Image | undefined;
   let vmLabel: Buffer | undefined;
   let dumpedAt = 0;
@@ -94,7 +124,22 @@ export async function typeLine(
   vmId: string,
   user: string,
 ): Promise<boolean> {
-  // xterm needs a moment to start its shell; keys typed meanwhile wait in its terminal.
+  // As a person does: type once the terminal's shell waits at its prompt (its wchan is a
+  // terminal read), not while xterm is still starting it.
+  await waitUntil(
+    "the terminal's shell at its prompt",
+    async () => {
+      const r = await stack.guestExec(vmId, [
+        'sh',
+        '-c',
+        `for p in $(pgrep -u ${user} -x bash); do cat /proc/$p/wchan; echo; done`,
+      ]);
+      return /wait_woken|n_tty_read|do_select|poll_schedule/.test(r.stdout);
+    },
+    STEP_TIMEOUT_MS,
+    undefined,
+    250,
+  ).catch(() => process.stderr.write(`journey: ${user}'s shell never reached its prompt\n`));
   await page.locator('.viewer-host').focus();
   await page.keyboard.type(TYPED, { delay: 30 });
   await page.keyboard.press('Enter');
@@ -112,8 +157,29 @@ export async function typeLine(
       250,
     );
   } catch {
+    await explainLostLine(stack, page, vmId, user);
     return false;
   }
   if (last !== TYPED) process.stderr.write(`journey: ${user} typed "${TYPED}", got "${last}"\n`);
   return last === TYPED;
+}
+
+/** What the guest's terminal and shell were doing when a typed line never reached the history. */
+async function explainLostLine(
+  stack: Stack,
+  page: Page,
+  vmId: string,
+  user: string,
+): Promise<void> {
+  const shot = path.join(ROOT, '.forkdesk', 'screenshots', `journey-lost-line-${user}.png`);
+  await page.screenshot({ path: shot }).catch(() => undefined);
+  const ps = await stack
+    .guestExec(vmId, [
+      'sh',
+      '-c',
+      `ps -eo pid,ppid,user,stat,etime,wchan:20,args | grep -E 'xterm|bash|openbox' | grep -v grep; ls -la /home/${user}`,
+    ])
+    .then((r) => r.stdout.trim())
+    .catch((err: unknown) => String(err));
+  process.stderr.write(`journey: ${user}'s typed line is not in the history (${shot}):\n${ps}\n`);
 }

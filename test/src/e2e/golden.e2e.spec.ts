@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM } from '../support/chromium';
 import { startStack, type Stack } from '../support/stack';
 import { FRAME_PROBE, screendump, signIn } from './desktop-page';
-import { openTerminal, panelLabel, typeLine, vmOf, waitUsable } from './golden-journey';
+import { openTerminal, panelLabel, typeLine, waitUsable } from './golden-journey';
 
 // The first run on a machine boots the golden template (minutes on TCG); later runs restore it.
 jest.setTimeout(900_000);
@@ -44,9 +44,9 @@ async function openAndWait(button: 'Open' | 'Resume'): Promise<number> {
   await page.evaluate(FRAME_PROBE);
   await page.getByRole('button', { name: button }).click();
   const t0 = await page.evaluate<number>('frameProbe.t0');
-  const d = await vmOf(stack, page);
-  vmId = d.vmId;
-  return (await waitUsable(page, stack.vmDir(vmId), frozenLabel)) - t0;
+  const r = await waitUsable(page, stack, frozenLabel);
+  vmId = r.vmId;
+  return r.at - t0;
 }
 
 it("a first open shows the employee's own usable desktop; its terminal gets what was typed", async () => {
