@@ -71,6 +71,8 @@ function PoolForm({
     onChange: set(k),
     error: problems[k] ?? fe.byField[k],
   });
+  // A number field with its lowest value.
+  const numeric = (k: keyof PoolSettings, min: number) => ({ type: 'number', min, ...field(k) });
 
   const submit = async () => {
     const p = poolProblems(v);
@@ -104,25 +106,21 @@ function PoolForm({
           ...images.map((i) => ({ value: i.id, label: i.name })),
         ]}
       />
-      <Field label="vCPUs" type="number" min={1} {...field('vcpus')} />
-      <Field label="Memory (MiB)" type="number" min={256} step={256} {...field('memoryMib')} />
+      <Field label="vCPUs" {...numeric('vcpus', 1)} />
+      <Field label="Memory (MiB)" step={256} {...numeric('memoryMib', 256)} />
       <Field
         label="Spare desktops"
         hint="Forked ahead so sign-in is instant."
-        type="number"
-        min={0}
-        {...field('minSpare')}
+        {...numeric('minSpare', 0)}
       />
-      <Field label="Maximum size" type="number" min={1} {...field('maxSize')} />
+      <Field label="Maximum size" {...numeric('maxSize', 1)} />
       <SelectField label="Refresh policy" {...field('refreshPolicy')} options={REFRESH} />
       <SelectField label="Assignment" {...field('assignmentMode')} options={ASSIGNMENT} />
       <SelectField label="Home folder" {...field('persistentHome')} options={HOME} />
       <Field
         label="Disconnect timeout (minutes)"
         hint="A closed browser tab keeps the desktop this long; 0 = never log off."
-        type="number"
-        min={0}
-        {...field('idleTimeoutMin')}
+        {...numeric('idleTimeoutMin', 0)}
       />
       <SelectField label="Network" {...field('networkMode')} options={NETWORK} />
     </FormCard>
