@@ -10,6 +10,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   moduleNameMapper: {
     ...preset.moduleNameMapper,
-    '\\.css$': path.join(__dirname, 'src/test/style-stub.js'),
+    '\\.css$': path.join(__dirname, 'src/testing/style-stub.js'),
   },
 };

@@ -1,6 +1,6 @@
 // The portal over TLS: a broker started with a self-signed certificate (made by openssl here)
 // answers HTTPS only, logs a user in with Secure cookies, and upgrades the tunnel on WSS.
-import { createTestDatabase, type TestDatabase } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import type { INestApplication } from '@nestjs/common';
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';

@@ -2,4 +2,3 @@ export * from './entities';
 export * from './data-source';
 export * from './auth/passwords';
 export * from './seed/first-admin';
-export * from './testing/test-database';

@@ -1,4 +1,5 @@
-import { createTestDatabase, type TestDatabase, UserRole } from '@forkdesk/db';
+import { UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import request from 'supertest';
 import { agentImageKey } from '../images/manifest';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';

@@ -1,6 +1,7 @@
 // CSRF is checked on every state-changing request whatever the path's spelling (routing ignores
 // case), and the API takes JSON bodies only, so a plain HTML form from another site gets nowhere.
-import { createTestDatabase, type TestDatabase, UserRole } from '@forkdesk/db';
+import { UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { createUsers, PASSWORD, startBroker, type TestBroker } from '../testing/broker-harness';
 import { FakeAgentClient } from '../testing/fake-agent-client';
 import { HttpSession } from '../testing/http-session';

@@ -3,13 +3,8 @@
  * broker's transactions and the reconciler's counting, not QEMU; test/src/broker/held-spare
  * is the real-stack twin).
  */
-import {
-  createTestDatabase,
-  ImageVersion,
-  ImageVersionState,
-  type TestDatabase,
-  type User,
-} from '@forkdesk/db';
+import { ImageVersion, ImageVersionState, type User } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';
 import {
   createUsers,

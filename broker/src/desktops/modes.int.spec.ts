@@ -1,13 +1,5 @@
-import {
-  Agent,
-  AssignmentMode,
-  createTestDatabase,
-  DesktopState,
-  SessionState,
-  type TestDatabase,
-  User,
-  UserRole,
-} from '@forkdesk/db';
+import { Agent, AssignmentMode, DesktopState, SessionState, User, UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import request from 'supertest';
 import type { Clock } from '../common/clock';
 import { SchedulerService } from '../scheduler/scheduler.service';

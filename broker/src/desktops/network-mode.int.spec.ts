@@ -1,5 +1,6 @@
 // The pool's network mode reaches the agent with each fork (NAT pools opt in; default none).
-import { createTestDatabase, NetworkMode, type TestDatabase } from '@forkdesk/db';
+import { NetworkMode } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';
 import { seedPool, startBroker, type TestBroker } from '../testing/broker-harness';
 import { FakeAgentClient } from '../testing/fake-agent-client';

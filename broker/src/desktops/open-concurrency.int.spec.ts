@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { PoolReconciler } from '../scheduler/pool-reconciler.service';
 import {
   createUsers,

@@ -8,8 +8,8 @@ import { GoldenImage, ImageVersion, ImageVersionState, Pool } from '@forkdesk/db
 import { readFile, stat } from 'fs/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { createNamed } from '../audit/create-named';
 import type { Actor } from '../common/actor';
-import { conflictOnDuplicate } from '../common/errors';
 import type { CreateImageDto, ImageView, ImportVersionDto, VersionView } from './images.dto';
 import { parseManifest } from './manifest';
 
@@ -57,20 +57,10 @@ export class ImagesService {
   }
 
   async create(dto: CreateImageDto, actor: Actor): Promise<ImageView> {
-    const image = await conflictOnDuplicate(`image "${dto.name}" already exists`, () =>
-      this.ds.transaction(async (tx) => {
-        const i = await tx.save(
-          tx.create(GoldenImage, { name: dto.name, description: dto.description ?? '' }),
-        );
-        await this.audit.record(tx, actor, {
-          action: 'image.create',
-          targetType: 'image',
-          targetId: i.id,
-          details: { name: i.name },
-        });
-        return i;
-      }),
-    );
+    const image = await createNamed(this.ds, this.audit, actor, 'image', GoldenImage, {
+      name: dto.name,
+      description: dto.description ?? '',
+    });
     return { ...image, currentVersionId: null };
   }
 

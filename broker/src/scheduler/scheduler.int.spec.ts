@@ -1,12 +1,5 @@
-import {
-  createTestDatabase,
-  DesktopState,
-  ImageVersion,
-  ImageVersionState,
-  Pool,
-  RefreshPolicy,
-  type TestDatabase,
-} from '@forkdesk/db';
+import { DesktopState, ImageVersion, ImageVersionState, Pool, RefreshPolicy } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import type { Clock } from '../common/clock';
 import {
   createUsers,

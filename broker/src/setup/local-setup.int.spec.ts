@@ -1,11 +1,5 @@
-import {
-  createTestDatabase,
-  Entitlement,
-  Group,
-  User,
-  UserRole,
-  type TestDatabase,
-} from '@forkdesk/db';
+import { Entitlement, Group, User, UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';

@@ -12,8 +12,8 @@ import {
   TemplateState,
   User,
   UserRole,
-  type TestDatabase,
 } from '@forkdesk/db';
+import { type TestDatabase } from '@forkdesk/db/testing';
 import { newDisplayKey } from '@forkdesk/agent-contract';
 import { createHash } from 'crypto';
 import type { AddressInfo } from 'net';

@@ -1,4 +1,5 @@
-import { createTestDatabase, type TestDatabase, UserRole } from '@forkdesk/db';
+import { UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import {
   createUsers,
   PASSWORD,

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { Group, Membership, User } from '@forkdesk/db';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { createNamed } from '../audit/create-named';
 import type { Actor } from '../common/actor';
 import { conflictOnDuplicate } from '../common/errors';
 import type { CreateGroupDto, GroupView } from './users.dto';
@@ -29,20 +30,10 @@ export class GroupsService {
   }
 
   async create(dto: CreateGroupDto, actor: Actor): Promise<GroupView> {
-    const g = await conflictOnDuplicate(`group "${dto.name}" already exists`, () =>
-      this.ds.transaction(async (tx) => {
-        const group = await tx.save(
-          tx.create(Group, { name: dto.name, description: dto.description ?? '' }),
-        );
-        await this.audit.record(tx, actor, {
-          action: 'group.create',
-          targetType: 'group',
-          targetId: group.id,
-          details: { name: group.name },
-        });
-        return group;
-      }),
-    );
+    const g = await createNamed(this.ds, this.audit, actor, 'group', Group, {
+      name: dto.name,
+      description: dto.description ?? '',
+    });
     return { id: g.id, name: g.name, description: g.description, members: [] };
   }
 

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, NullableTime } from './columns';
 import { AgentState } from './enums';
 
 /** A hypervisor host running the fork engine and the display gateway. */
@@ -63,16 +64,16 @@ export class Agent {
   @Column({ type: 'integer', default: 0 })
   reserveMib!: number;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   lastHeartbeatAt!: Date | null;
 
   /** Why the agent is draining, lost or refused (a sentence for admins); null when healthy. */
   @Column({ type: 'text', nullable: true })
   problem!: string | null;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   problemAt!: Date | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { RefersTo } from './columns';
 import { User } from './user.entity';
 
 /** Who did what, when, from where. Append-only. */
@@ -15,8 +16,7 @@ export class AuditEvent {
   @Column({ type: 'uuid', nullable: true })
   actorUserId!: string | null;
 
-  @ManyToOne(() => User, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'actor_user_id' })
+  @RefersTo(() => User, 'SET NULL')
   actorUser?: User;
 
   /** 'user:<name>', 'agent:<name>' or 'system'. */

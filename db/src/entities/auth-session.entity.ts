@@ -1,13 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { CreatedAt, RefersTo } from './columns';
 import { User } from './user.entity';
 
 /** A login session; the cookie holds a random token, the table only its sha256. */
@@ -25,8 +17,7 @@ export class AuthSession {
   @Column({ type: 'uuid' })
   userId!: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_auth_sessions_user' })
+  @RefersTo(() => User, 'CASCADE', { fk: 'FK_auth_sessions_user' })
   user?: User;
 
   /** The strategy that authenticated the user: 'local' today, 'oidc'/'ldap' later. */
@@ -36,7 +27,7 @@ export class AuthSession {
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip!: string | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { NullableTime, RefersTo } from './columns';
 import { Desktop } from './desktop.entity';
 import { SessionMode } from './enums';
 import { User } from './user.entity';
@@ -17,15 +18,13 @@ export class DesktopSession {
   @Column({ type: 'uuid' })
   desktopId!: string;
 
-  @ManyToOne(() => Desktop, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'desktop_id' })
+  @RefersTo(() => Desktop, 'CASCADE')
   desktop?: Desktop;
 
   @Column({ type: 'uuid' })
   userId!: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @RefersTo(() => User, 'CASCADE')
   user?: User;
 
   @Column({
@@ -39,7 +38,7 @@ export class DesktopSession {
   @Column({ type: 'timestamptz', default: () => 'now()' })
   startedAt!: Date;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   endedAt!: Date | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -1,14 +1,5 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, UpdatedAt, NullableTime, RefersTo } from './columns';
 import { Agent } from './agent.entity';
 import { DesktopState, SessionState } from './enums';
 import { ImageVersion } from './image-version.entity';
@@ -49,29 +40,25 @@ export class Desktop {
   @Column({ type: 'uuid' })
   poolId!: string;
 
-  @ManyToOne(() => Pool, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'pool_id' })
+  @RefersTo(() => Pool, 'RESTRICT')
   pool?: Pool;
 
   @Column({ type: 'uuid' })
   imageVersionId!: string;
 
-  @ManyToOne(() => ImageVersion, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'image_version_id' })
+  @RefersTo(() => ImageVersion, 'RESTRICT')
   imageVersion?: ImageVersion;
 
   @Column({ type: 'uuid', nullable: true })
   agentId!: string | null;
 
-  @ManyToOne(() => Agent, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'agent_id' })
+  @RefersTo(() => Agent, 'SET NULL')
   agent?: Agent;
 
   @Column({ type: 'uuid', nullable: true })
   templateId!: string | null;
 
-  @ManyToOne(() => Template, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'template_id' })
+  @RefersTo(() => Template, 'SET NULL')
   template?: Template;
 
   /** The child's id on its agent. */
@@ -89,8 +76,7 @@ export class Desktop {
   @Column({ type: 'uuid', nullable: true })
   assignedUserId!: string | null;
 
-  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'assigned_user_id' })
+  @RefersTo(() => User, 'RESTRICT')
   assignedUser?: User;
 
   /**
@@ -100,16 +86,15 @@ export class Desktop {
   @Column({ type: 'uuid', nullable: true })
   reservedUserId!: string | null;
 
-  @ManyToOne(() => User, { onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'reserved_user_id', foreignKeyConstraintName: 'FK_desktops_reserved_user' })
+  @RefersTo(() => User, 'SET NULL', { fk: 'FK_desktops_reserved_user' })
   reservedUser?: User;
 
   /** A held spare is destroyed after this (it was personalized for its user). */
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   heldUntil!: Date | null;
 
   /** When the fork hook made this desktop its user's (null: not yet, or a plain spare). */
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   personalizedAt!: Date | null;
 
   /** The owner's display session; null before the desktop is assigned. */
@@ -117,7 +102,7 @@ export class Desktop {
   sessionState!: SessionState | null;
 
   /** When the owner's last control connection closed (the disconnect timeout counts from it). */
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   disconnectedAt!: Date | null;
 
   @Column({ type: 'integer', nullable: true })
@@ -129,21 +114,21 @@ export class Desktop {
   @Column({ type: 'text', nullable: true })
   lastError!: string | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   readyAt!: Date | null;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   assignedAt!: Date | null;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   lastActiveAt!: Date | null;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   destroyedAt!: Date | null;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdatedAt()
   updatedAt!: Date;
 }

@@ -1,13 +1,5 @@
-import {
-  Check,
-  CreateDateColumn,
-  Column,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, RefersTo } from './columns';
 import { Group } from './group.entity';
 import { Pool } from './pool.entity';
 import { User } from './user.entity';
@@ -30,24 +22,21 @@ export class Entitlement {
   @Column({ type: 'uuid' })
   poolId!: string;
 
-  @ManyToOne(() => Pool, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'pool_id' })
+  @RefersTo(() => Pool, 'CASCADE')
   pool?: Pool;
 
   @Column({ type: 'uuid', nullable: true })
   userId!: string | null;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @RefersTo(() => User, 'CASCADE')
   user?: User;
 
   @Column({ type: 'uuid', nullable: true })
   groupId!: string | null;
 
-  @ManyToOne(() => Group, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'group_id' })
+  @RefersTo(() => Group, 'CASCADE')
   group?: Group;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 }

@@ -1,20 +1,9 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Entity, OneToMany } from 'typeorm';
+import { NamedRow } from './columns';
 import type { ImageVersion } from './image-version.entity';
 
 @Entity('golden_images')
-export class GoldenImage {
-  @PrimaryGeneratedColumn('uuid')
-  id!: string;
-
-  @Column({ type: 'varchar', length: 64, unique: true })
-  name!: string;
-
-  @Column({ type: 'text', default: '' })
-  description!: string;
-
+export class GoldenImage extends NamedRow {
   @OneToMany('ImageVersion', (v: ImageVersion) => v.image)
   versions?: ImageVersion[];
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt!: Date;
 }

@@ -1,13 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Check,
-} from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, NullableTime, RefersTo } from './columns';
 import { ImageVersionState } from './enums';
 import { GoldenImage } from './golden-image.entity';
 
@@ -21,8 +13,7 @@ export class ImageVersion {
   @Column({ type: 'uuid' })
   imageId!: string;
 
-  @ManyToOne(() => GoldenImage, (i) => i.versions, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'image_id' })
+  @RefersTo(() => GoldenImage, 'RESTRICT', { inverse: (i) => i.versions })
   image?: GoldenImage;
 
   @Column({ type: 'integer' })
@@ -55,9 +46,9 @@ export class ImageVersion {
   @Column({ type: 'bigint', default: 0 })
   sizeBytes!: string;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   publishedAt!: Date | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 }

@@ -1,4 +1,5 @@
-import { CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAt, RefersTo } from './columns';
 import { Group } from './group.entity';
 import { User } from './user.entity';
 
@@ -11,14 +12,12 @@ export class Membership {
   @PrimaryColumn({ type: 'uuid' })
   groupId!: string;
 
-  @ManyToOne(() => User, (u) => u.memberships, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @RefersTo(() => User, 'CASCADE', { inverse: (u) => u.memberships })
   user?: User;
 
-  @ManyToOne(() => Group, (g) => g.memberships, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'group_id' })
+  @RefersTo(() => Group, 'CASCADE', { inverse: (g) => g.memberships })
   group?: Group;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 }

@@ -1,13 +1,5 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, UpdatedAt, RefersTo } from './columns';
 import { AssignmentMode, NetworkMode, RefreshPolicy } from './enums';
 import { GoldenImage } from './golden-image.entity';
 import { ImageVersion } from './image-version.entity';
@@ -26,16 +18,14 @@ export class Pool {
   @Column({ type: 'uuid' })
   imageId!: string;
 
-  @ManyToOne(() => GoldenImage, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'image_id' })
+  @RefersTo(() => GoldenImage, 'RESTRICT')
   image?: GoldenImage;
 
   /** The version desktops are forked from; null follows the newest published version. */
   @Column({ type: 'uuid', nullable: true })
   imageVersionId!: string | null;
 
-  @ManyToOne(() => ImageVersion, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'image_version_id' })
+  @RefersTo(() => ImageVersion, 'RESTRICT')
   imageVersion?: ImageVersion;
 
   @Column({ type: 'integer', default: 1 })
@@ -85,9 +75,9 @@ export class Pool {
   })
   networkMode!: NetworkMode;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdatedAt()
   updatedAt!: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { UpdatedAt } from './columns';
 
 /** Service-wide settings an admin can change at run time. */
 @Entity('settings')
@@ -9,6 +10,6 @@ export class Setting {
   @Column({ type: 'jsonb' })
   value!: unknown;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdatedAt()
   updatedAt!: Date;
 }

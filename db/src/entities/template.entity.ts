@@ -1,12 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, RefersTo } from './columns';
 import { Agent } from './agent.entity';
 import { TemplateState } from './enums';
 import { ImageVersion } from './image-version.entity';
@@ -25,8 +18,7 @@ export class Template {
   @Column({ type: 'uuid' })
   agentId!: string;
 
-  @ManyToOne(() => Agent, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'agent_id' })
+  @RefersTo(() => Agent, 'CASCADE')
   agent?: Agent;
 
   /** The template's id on its agent. */
@@ -36,8 +28,7 @@ export class Template {
   @Column({ type: 'uuid' })
   imageVersionId!: string;
 
-  @ManyToOne(() => ImageVersion, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'image_version_id' })
+  @RefersTo(() => ImageVersion, 'RESTRICT')
   imageVersion?: ImageVersion;
 
   @Column({ type: 'integer' })
@@ -63,6 +54,6 @@ export class Template {
   @Column({ type: 'integer', default: 0 })
   buildMs!: number;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 }

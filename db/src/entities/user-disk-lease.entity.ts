@@ -1,4 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { RefersTo } from './columns';
 import { Agent } from './agent.entity';
 import { Desktop } from './desktop.entity';
 import { User } from './user.entity';
@@ -16,22 +17,19 @@ export class UserDiskLease {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_user_disk_leases' })
   userId!: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_user_disk_leases_user' })
+  @RefersTo(() => User, 'CASCADE', { fk: 'FK_user_disk_leases_user' })
   user?: User;
 
   @Column({ type: 'uuid' })
   desktopId!: string;
 
-  @ManyToOne(() => Desktop, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'desktop_id', foreignKeyConstraintName: 'FK_user_disk_leases_desktop' })
+  @RefersTo(() => Desktop, 'CASCADE', { fk: 'FK_user_disk_leases_desktop' })
   desktop?: Desktop;
 
   @Column({ type: 'uuid' })
   agentId!: string;
 
-  @ManyToOne(() => Agent, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'agent_id', foreignKeyConstraintName: 'FK_user_disk_leases_agent' })
+  @RefersTo(() => Agent, 'CASCADE', { fk: 'FK_user_disk_leases_agent' })
   agent?: Agent;
 
   /** The disk's path on the agent's host. */

@@ -1,12 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  OneToMany,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAt, UpdatedAt, NullableTime } from './columns';
 import { UserRole } from './enums';
 import type { Membership } from './membership.entity';
 
@@ -36,15 +29,15 @@ export class User {
   @Column({ type: 'integer', default: 0 })
   failedLogins!: number;
 
-  @Column({ type: 'timestamptz', nullable: true })
+  @NullableTime()
   lockedUntil!: Date | null;
 
   @OneToMany('Membership', (m: Membership) => m.user)
   memberships?: Membership[];
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreatedAt()
   createdAt!: Date;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdatedAt()
   updatedAt!: Date;
 }

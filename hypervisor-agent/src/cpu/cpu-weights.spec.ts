@@ -1,8 +1,8 @@
 // On this host's real cgroup hierarchy (v2 or v1, whichever the agent would use): a process
 // placed as a spare gets the spare weight, becomes a desktop, and its group goes with it.
-import { spawn } from 'child_process';
-import { existsSync, readFileSync } from 'fs';
+import { readFileSync } from 'fs';
 import { join } from 'path';
+import { placeAndRemove } from '../testing/cgroup-process';
 import { CPU_WEIGHTS, CpuWeights, detectCpuGroups } from './cpu-weights';
 
 const mode = detectCpuGroups();
@@ -21,23 +21,14 @@ it('finds a CPU hierarchy it can write on this host', () => {
 it('weights a VM process as a spare, then as a desktop, and removes its group', async () => {
   if (mode.kind === 'none') throw new Error(mode.reason);
   const cpu = new CpuWeights(mode, scope);
-  const proc = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const pid = proc.pid!;
-  const dir = join(mode.base, scope, 'vm-1');
-  try {
+  const key = mode.kind === 'v2' ? 'v2' : 'v1';
+  const left = await placeAndRemove(cpu, mode.base, scope, (pid, dir) => {
     cpu.place('vm-1', pid, 'spare');
-    const key = mode.kind === 'v2' ? 'v2' : 'v1';
     expect(weightOf(dir)).toBe(CPU_WEIGHTS.spare[key]);
     expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(pid));
     cpu.setClass('vm-1', 'desktop');
     expect(weightOf(dir)).toBe(CPU_WEIGHTS.desktop[key]);
     expect(CPU_WEIGHTS.spare[key]).toBeLessThan(CPU_WEIGHTS.desktop[key]);
-  } finally {
-    proc.kill('SIGKILL');
-    await new Promise((r) => proc.once('exit', r));
-    await cpu.remove('vm-1');
-    await cpu.dispose();
-  }
-  expect(existsSync(dir)).toBe(false);
-  expect(existsSync(join(mode.base, scope))).toBe(false);
+  });
+  expect(left).toEqual({ group: false, subtree: false });
 });

@@ -34,9 +34,15 @@ export interface VmRecord {
   createdAt: string;
   forkMs: number;
   warm: boolean;
-  cgroup?: string;
   /** A NAT desktop's namespace and transit link; absent: no network (slirp restrict=on). */
   network?: NatLease;
+}
+
+/** The record of a VM just launched: starting, neither forked nor warm yet. */
+export function startingRecord(
+  r: Omit<VmRecord, 'state' | 'createdAt' | 'forkMs' | 'warm'>,
+): VmRecord {
+  return { ...r, state: 'starting', createdAt: new Date().toISOString(), forkMs: 0, warm: false };
 }
 
 export interface ChildEnv {
@@ -100,7 +106,7 @@ export async function prepareChild(
     const argv = [env.qemuBinary, ...buildQemuArgs(spec)];
     const [bin = env.qemuBinary, ...args] = network ? env.nat.launchArgv(network, argv) : argv;
     launched = launchQemu(bin, args, paths.qemuLog);
-    const record: VmRecord = {
+    const record = startingRecord({
       id,
       kind: 'warm',
       templateId: t.id,
@@ -108,20 +114,12 @@ export async function prepareChild(
       pid: launched.pid,
       spec,
       dir: paths.dir,
-      state: 'starting',
-      createdAt: new Date().toISOString(),
-      forkMs: 0,
-      warm: false,
       ...(network ? { network } : {}),
-    };
+    });
     // Twice the guest RAM: a guest page the template never touched is a hole in the frozen RAM
     // file, and the child's first write to it charges this cgroup for a new (zero) page of that
     // shared file as well as for its private copy. At 1x, a desktop using its RAM is OOM-killed.
-    record.cgroup = env.cgroups.place(
-      id,
-      launched.pid,
-      2 * t.shape.memoryMiB + env.cgroupOverheadMiB,
-    );
+    env.cgroups.place(id, launched.pid, 2 * t.shape.memoryMiB + env.cgroupOverheadMiB);
     env.cpu.place(id, launched.pid, 'spare');
     setOomScoreAdj(launched.pid, env.oomScoreAdj);
     saveRecord(record);
@@ -185,6 +183,6 @@ export async function destroyVmFiles(env: ChildEnv, r: VmRecord): Promise<void> 
   await killVm(r.pid, r.id);
   if (r.network) await env.nat.teardown(r.network);
   rmSync(r.dir, { recursive: true, force: true });
-  await env.cgroups.remove(r.cgroup);
+  await env.cgroups.remove(r.id);
   await env.cpu.remove(r.id);
 }

@@ -29,7 +29,7 @@ import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { killVm, qemuStderr, waitExit } from '../vm/process';
 import { createOverlay } from '../vm/qemu-img';
 import { checkForkCount, checkShape, DEFAULT_SHAPE } from '../vm/shape';
-import { newVmId, saveRecord } from './child';
+import { newVmId, saveRecord, startingRecord } from './child';
 import type { Forker } from './forker';
 import { childInfo, type VmEntry, type VmTable } from './vm-table';
 
@@ -74,19 +74,15 @@ export class RunningVms {
     try {
       await createOverlay(cfg.qemuImgBinary, image.disk, paths.disk);
       const launched = startVm(cfg.qemuBinary, spec, paths.qemuLog);
-      rec = {
+      rec = startingRecord({
         id,
         kind: 'source',
         imageVersion: image.version,
         pid: launched.pid,
         spec,
         dir: paths.dir,
-        state: 'starting',
-        createdAt: new Date().toISOString(),
-        forkMs: 0,
-        warm: false,
-      };
-      rec.cgroup = this.d.cgroups.place(id, launched.pid, shape.memoryMiB + cfg.cgroupOverheadMiB);
+      });
+      this.d.cgroups.place(id, launched.pid, shape.memoryMiB + cfg.cgroupOverheadMiB);
       // Someone asked for this VM and uses it (a lab's source, say): a desktop's weight.
       this.d.cpu.place(id, launched.pid, 'desktop');
       saveRecord(rec);
@@ -144,7 +140,7 @@ export class RunningVms {
       renameSync(vm.spec.disk, files.overlay);
       chownSync(files.state, 0, 0);
       const freezeMs = Date.now() - t0;
-      await this.d.cgroups.remove(vm.cgroup);
+      await this.d.cgroups.remove(vm.id);
       await this.d.cpu.remove(vm.id);
       if (vm.network) await this.d.nat.teardown(vm.network);
       rmSync(vm.dir, { recursive: true, force: true });

@@ -145,7 +145,7 @@ export class VmTable {
       if (!rec || !alive) {
         logger.info({ dir, pid: rec?.pid }, 'removing dead VM');
         if (rec) {
-          await this.env.cgroups.remove(rec.cgroup);
+          await this.env.cgroups.remove(rec.id);
           await this.env.cpu.remove(rec.id);
         }
         if (rec?.network) await this.env.nat.teardown(rec.network);

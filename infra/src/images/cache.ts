@@ -1,9 +1,9 @@
 // The image cache shared by every image builder: one directory per build,
 // `<cacheDir>/<name>-<hash>/` with a manifest.json, built in a temporary sibling and renamed
 // into place, so a crash or a failed build never leaves a half-made image behind.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -12,8 +12,9 @@ export function defaultImageCacheDir(env: NodeJS.ProcessEnv = process.env): stri
   return join(base, 'forkdesk', 'images');
 }
 
-export function cachedImageDir(cacheDir: string, name: string, hash: string): string {
-  return join(cacheDir, `${name}-${hash}`);
+/** A build's directory in `cacheDir` (by default defaultImageCacheDir()). */
+export function cachedImageDir(cacheDir: string | undefined, name: string, hash: string): string {
+  return join(resolve(cacheDir ?? defaultImageCacheDir()), `${name}-${hash}`);
 }
 
 /** The manifest of a finished build in `dir`, or undefined when there is none. */
@@ -41,6 +42,12 @@ export function publishBuild<T>(tmp: string, dir: string): T {
     if (!existsSync(join(dir, MANIFEST_FILE))) throw err;
   }
   return readCachedManifest<T>(dir) as T;
+}
+
+/** Writes a finished build's manifest and moves the build into place (see publishBuild). */
+export function finishBuild<T>(tmp: string, dir: string, manifest: T): T {
+  writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  return publishBuild<T>(tmp, dir);
 }
 
 /** Removes a failed build's temporary directory. */

@@ -3,18 +3,10 @@
 import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
-import { basename, dirname, join, resolve } from 'path';
+import { basename, dirname, join } from 'path';
 import type { ImageManifest } from '@forkdesk/broker-contract';
 import pino from 'pino';
-import {
-  abandonBuild,
-  beginBuild,
-  cachedImageDir,
-  defaultImageCacheDir,
-  MANIFEST_FILE,
-  publishBuild,
-  readCachedManifest,
-} from './cache';
+import { abandonBuild, beginBuild, cachedImageDir, finishBuild, readCachedManifest } from './cache';
 import { CpioEntry, encodeCpio } from './cpio';
 
 export type { ImageManifest };
@@ -148,7 +140,6 @@ function makeDisk(dir: string, diskMiB: number): string {
 
 /** Builds (or finds in the cache) the tiny image; returns its manifest. */
 export function buildTinyImage(opts: TinyImageOptions = {}): ImageManifest {
-  const cacheDir = resolve(opts.cacheDir ?? defaultImageCacheDir());
   const kernel = opts.kernel ?? newestKernel();
   const kernelRelease = basename(kernel).replace(/^vmlinuz-/, '');
   const diskMiB = opts.diskMiB ?? 64;
@@ -164,7 +155,7 @@ export function buildTinyImage(opts: TinyImageOptions = {}): ImageManifest {
     .digest('hex')
     .slice(0, 16);
   const name = 'tiny';
-  const outDir = cachedImageDir(cacheDir, name, hash);
+  const outDir = cachedImageDir(opts.cacheDir, name, hash);
   const cached = readCachedManifest<ImageManifest>(outDir);
   if (cached) {
     log.info({ outDir }, 'tiny image already built (cache hit)');
@@ -188,12 +179,11 @@ export function buildTinyImage(opts: TinyImageOptions = {}): ImageManifest {
       kernelRelease,
       createdAt: new Date().toISOString(),
     };
-    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    const published = finishBuild(tmp, outDir, manifest);
+    log.info({ outDir }, 'tiny image built');
+    return published;
   } catch (err) {
     abandonBuild(tmp);
     throw err;
   }
-  const manifest = publishBuild<ImageManifest>(tmp, outDir);
-  log.info({ outDir }, 'tiny image built');
-  return manifest;
 }

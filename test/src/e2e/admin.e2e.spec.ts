@@ -15,22 +15,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { request, type APIRequestContext, type Page } from 'playwright-core';
 import { buildTinyImage } from '@forkdesk/infra';
-import { ROOT, startStack, waitUntil, type Stack } from '../support/stack';
+import { startStack, waitUntil, type Stack } from '../support/stack';
 import {
-  agreement,
   launchBrowser,
   litPixels,
   readCanvas,
   screendump,
+  screenshot,
   signIn,
   startConsoleReader,
+  viewerShowsVm,
   type Agreement,
   type Browser,
 } from './desktop-page';
 
 jest.setTimeout(120_000);
 
-const SHOTS = path.join(ROOT, '.forkdesk', 'screenshots');
 /** VGA text mode: 16 px per row; below the third row the tiny image's console is blank. */
 const BELOW_COUNTER = 3 * 16;
 const TYPED_FILE = '/run/e2e-shadow-typed';
@@ -42,8 +42,7 @@ let employeeApi: APIRequestContext | undefined;
 let vmId = '';
 let v2Id = '';
 
-const shot = (name: string): Promise<Buffer> =>
-  page.screenshot({ path: path.join(SHOTS, `admin-${name}.png`) });
+const shot = (name: string): Promise<Buffer> => screenshot(page, `admin-${name}`);
 
 /** The employee's own HTTP session on the broker (session and CSRF cookies, as the portal). */
 async function employeeSession(): Promise<APIRequestContext> {
@@ -65,7 +64,6 @@ async function csrfHeader(api: APIRequestContext): Promise<Record<string, string
 }
 
 beforeAll(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   stack = await startStack({ label: 'admin-e2e', minSpare: 1, maxSize: 3 });
   await stack.waitForSpares(1, 60_000);
   browser = await launchBrowser();
@@ -195,21 +193,9 @@ describe('an admin publishes a new image version and shadows a live desktop', ()
     await viewer.waitFor({ timeout: 20_000 });
     await page.getByText('view only', { exact: true }).waitFor();
 
-    let last: Agreement = { vmLit: 0, canvasLit: 0, agree: 0 };
-    const shadowMatchesVm = (): Promise<void> =>
-      waitUntil(
-        "the shadow canvas shows the VM's screen",
-        async () => {
-          const vm = await screendump(stack.vmDir(vmId));
-          last = agreement(await readCanvas(page, vm.width, vm.height), vm);
-          return last.vmLit > 500 && last.agree >= 0.97;
-        },
-        20_000,
-        () => JSON.stringify(last),
-        250,
-      );
-    await shadowMatchesVm();
-    expect(last.canvasLit).toBeGreaterThan(500);
+    const shadowMatchesVm = (): Promise<Agreement> =>
+      viewerShowsVm(page, stack.vmDir(vmId), 20_000);
+    expect((await shadowMatchesVm()).canvasLit).toBeGreaterThan(500);
     await shot('shadow');
 
     // Through the UI: type and click on the viewer.

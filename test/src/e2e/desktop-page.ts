@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../support/chromium';
 import { connectQmp } from '@forkdesk/hypervisor-agent';
 import { parsePpm, type RgbImage } from '@forkdesk/hypervisor-agent/testing';
-import { waitUntil, type Credentials, type Stack } from '../support/stack';
+import { ROOT, waitUntil, type Credentials, type Stack } from '../support/stack';
 
 export interface Browser {
   ctx: BrowserContext;
@@ -133,6 +133,38 @@ export function agreement(canvas: RgbImage, vm: RgbImage): Agreement {
     if (a && b) both++;
   }
   return { vmLit, canvasLit, agree: either === 0 ? 0 : both / either };
+}
+
+/**
+ * Waits until the canvas on `page` shows what the VM's screen shows, `minAgree` of the lit
+ * pixels of either in the same places (a counter on the screen may tick in between).
+ */
+export async function viewerShowsVm(
+  page: Page,
+  vmDir: string,
+  timeoutMs: number,
+  minAgree = 0.97,
+): Promise<Agreement> {
+  let last: Agreement = { vmLit: 0, canvasLit: 0, agree: 0 };
+  await waitUntil(
+    "the canvas shows the VM's screen",
+    async () => {
+      const vm = await screendump(vmDir);
+      last = agreement(await readCanvas(page, vm.width, vm.height), vm);
+      return last.vmLit > 500 && last.agree >= minAgree;
+    },
+    timeoutMs,
+    () => `last: ${JSON.stringify(last)}`,
+    250,
+  );
+  return last;
+}
+
+/** Saves a screenshot of `page` as .forkdesk/screenshots/<name>.png. */
+export function screenshot(page: Page, name: string): Promise<Buffer> {
+  const dir = path.join(ROOT, '.forkdesk', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return page.screenshot({ path: path.join(dir, `${name}.png`) });
 }
 
 /**

@@ -11,25 +11,23 @@
  * console, the reader gets the exact line, and the canvas shows the new lines like the VM does.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import type { Page } from 'playwright-core';
-import { ROOT, startStack, waitUntil, type Stack } from '../support/stack';
+import { startStack, waitUntil, type Stack } from '../support/stack';
 import {
-  agreement,
   desktopIdOf,
   launchBrowser,
   litPixels,
   readCanvas,
   screendump,
+  screenshot,
   signIn,
   startConsoleReader,
-  type Agreement,
+  viewerShowsVm,
   type Browser,
 } from './desktop-page';
 
 jest.setTimeout(150_000);
 
-const SHOTS = path.join(ROOT, '.forkdesk', 'screenshots');
 /** VGA text mode: 16 px per row; the counter line is the third row (SeaBIOS wrote two above). */
 const ROW_PX = 16;
 const BELOW_COUNTER = 3 * ROW_PX;
@@ -42,25 +40,7 @@ let page: Page;
 let desktopId = '';
 let vmId = '';
 
-const shot = (name: string): Promise<Buffer> =>
-  page.screenshot({ path: path.join(SHOTS, `e2e-${name}.png`) });
-
-/** Waits until the canvas shows what the VM's screen shows (the counter may tick in between). */
-async function canvasMatchesVm(minAgree: number, timeoutMs: number): Promise<Agreement> {
-  let last: Agreement = { vmLit: 0, canvasLit: 0, agree: 0 };
-  await waitUntil(
-    `the canvas shows the VM's screen (last: ${JSON.stringify(last)})`,
-    async () => {
-      const vm = await screendump(stack.vmDir(vmId));
-      last = agreement(await readCanvas(page, vm.width, vm.height), vm);
-      return last.vmLit > 500 && last.agree >= minAgree;
-    },
-    timeoutMs,
-    () => JSON.stringify(last),
-    250,
-  );
-  return last;
-}
+const shot = (name: string): Promise<Buffer> => screenshot(page, `e2e-${name}`);
 
 /** True while a process's command line names the VM (QEMU runs as `-name <id>,...`). */
 function qemuRunning(id: string): boolean {
@@ -75,7 +55,6 @@ function qemuRunning(id: string): boolean {
 }
 
 beforeAll(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   stack = await startStack({ label: 'desktop-e2e', minSpare: 2 });
   await stack.waitForSpares(2, 60_000);
   browser = await launchBrowser();
@@ -108,7 +87,7 @@ describe('an employee opens, uses and logs off a forked desktop', () => {
     vmId = d.vm_id;
     expect(qemuRunning(vmId)).toBe(true);
 
-    const match = await canvasMatchesVm(0.97, 20_000);
+    const match = await viewerShowsVm(page, stack.vmDir(vmId), 20_000);
     const openMs = Date.now() - t0;
     await shot('desktop');
     // Lit text pixels, drawn in the same places as on the VM's screen.
@@ -151,7 +130,7 @@ describe('an employee opens, uses and logs off a forked desktop', () => {
       },
       10_000,
     );
-    const match = await canvasMatchesVm(0.97, 15_000);
+    const match = await viewerShowsVm(page, stack.vmDir(vmId), 15_000);
     expect(match.agree).toBeGreaterThanOrEqual(0.97);
     await shot('typed');
   });

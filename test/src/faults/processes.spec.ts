@@ -8,11 +8,17 @@
  *  3. the broker is killed and started again: the session is still listed for admins and usable.
  */
 import type { Page, WebSocket } from 'playwright-core';
-import { desktopIdOf, launchBrowser, signIn, type Browser } from '../e2e/desktop-page';
+import {
+  desktopIdOf,
+  launchBrowser,
+  signIn,
+  viewerShowsVm,
+  type Browser,
+} from '../e2e/desktop-page';
 import { startStack, waitUntil, type Stack } from '../support/stack';
 import { PortalApi } from './portal-api';
 import { qemuAlive, qemuPid } from './vm-process';
-import { viewerPhase, viewerShowsVm, waitForPhase } from './viewer';
+import { viewerPhase, waitForPhase } from './viewer';
 
 jest.setTimeout(120_000);
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createTestDatabase, type TestDatabase } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { PortalApi } from '../faults/portal-api';
 import {
   AGENT_DIST,

@@ -13,15 +13,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import {
-  createTestDatabase,
-  Group,
-  hashPassword,
-  Membership,
-  User,
-  UserRole,
-  type TestDatabase,
-} from '@forkdesk/db';
+import { Group, hashPassword, Membership, User, UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { freePort } from '@forkdesk/infra';
 import { CHROMIUM } from '../support/chromium';
 

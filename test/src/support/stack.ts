@@ -11,7 +11,8 @@ import { execFile, spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createTestDatabase, hashPassword, User, UserRole, type TestDatabase } from '@forkdesk/db';
+import { hashPassword, User, UserRole } from '@forkdesk/db';
+import { createTestDatabase, type TestDatabase } from '@forkdesk/db/testing';
 import { buildGoldenImage, buildTinyImage, freePort, MANIFEST_FILE } from '@forkdesk/infra';
 import type { ExecResult, TlsMaterial } from '@forkdesk/agent-contract';
 import {

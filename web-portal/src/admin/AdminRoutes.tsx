@@ -1,3 +1,4 @@
+import type { JSX } from 'react';
 import type { Route } from '../router';
 import { AgentsPage } from './AgentsPage';
 import { AuditPage } from './AuditPage';
@@ -8,24 +9,19 @@ import { SessionsPage } from './SessionsPage';
 import { ShadowPage } from './ShadowPage';
 import { UsersPage } from './UsersPage';
 
+/** The admin pages by route name; any other admin route is the overview. */
+const PAGES: Partial<Record<Route['name'], () => JSX.Element>> = {
+  images: ImagesPage,
+  pools: PoolsPage,
+  sessions: SessionsPage,
+  agents: AgentsPage,
+  users: UsersPage,
+  audit: AuditPage,
+};
+
 /** The admin pages, loaded as one chunk the first time an admin opens them. */
 export default function AdminRoutes({ route }: { route: Route }) {
-  switch (route.name) {
-    case 'images':
-      return <ImagesPage />;
-    case 'pools':
-      return <PoolsPage />;
-    case 'sessions':
-      return <SessionsPage />;
-    case 'shadow':
-      return <ShadowPage desktopId={route.id} />;
-    case 'agents':
-      return <AgentsPage />;
-    case 'users':
-      return <UsersPage />;
-    case 'audit':
-      return <AuditPage />;
-    default:
-      return <OverviewPage />;
-  }
+  if (route.name === 'shadow') return <ShadowPage desktopId={route.id} />;
+  const Page = PAGES[route.name] ?? OverviewPage;
+  return <Page />;
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { AgentView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { since } from '../api/status';
@@ -10,7 +10,38 @@ import { Spinner } from '../components/Spinner';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { dateTime, mib } from './format';
-import { HOST_LEGEND, hostRows } from './overview';
+import { hostChart } from './overview';
+
+function Fact({ term, value }: { term: string; value: ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+/** A titled list, or "None." */
+function Listed<T>({
+  title,
+  items,
+  children,
+}: {
+  title: string;
+  items: T[];
+  children: (item: T) => ReactNode;
+}) {
+  return (
+    <div>
+      <h3>{title}</h3>
+      {items.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <ul className="plain">{items.map(children)}</ul>
+      )}
+    </div>
+  );
+}
 
 function AgentCard({ a }: { a: AgentView }) {
   const { templates, desktops } = a;
@@ -31,65 +62,36 @@ function AgentCard({ a }: { a: AgentView }) {
         <Alert error={`${a.problem}${a.problemAt ? ` (since ${dateTime(a.problemAt)})` : ''}`} />
       )}
       <dl className="facts">
-        <div>
-          <dt>Memory</dt>
-          <dd>{mib(a.totalMib)}</dd>
-        </div>
-        <div>
-          <dt>Free</dt>
-          <dd>{mib(a.availableMib)}</dd>
-        </div>
-        <div>
-          <dt>Reserved</dt>
-          <dd>{mib(a.reserveMib)}</dd>
-        </div>
-        <div>
-          <dt>Desktops</dt>
-          <dd>{desktops.length}</dd>
-        </div>
-        <div>
-          <dt>Templates</dt>
-          <dd>{templates.length}</dd>
-        </div>
+        <Fact term="Memory" value={mib(a.totalMib)} />
+        <Fact term="Free" value={mib(a.availableMib)} />
+        <Fact term="Reserved" value={mib(a.reserveMib)} />
+        <Fact term="Desktops" value={desktops.length} />
+        <Fact term="Templates" value={templates.length} />
       </dl>
       <div className="two-col">
-        <div>
-          <h3>Templates</h3>
-          {templates.length === 0 ? (
-            <p className="muted">None.</p>
-          ) : (
-            <ul className="plain">
-              {templates.map((t) => (
-                <li key={t.id}>
-                  <code title={t.imageVersionId}>{t.imageVersionId.slice(0, 8)}</code>{' '}
-                  <Badge value={t.state} />
-                  <span className="muted">
-                    {' '}
-                    · {t.vcpus} vCPU · {mib(t.memoryMib)}
-                  </span>
-                </li>
-              ))}
-            </ul>
+        <Listed title="Templates" items={templates}>
+          {(t) => (
+            <li key={t.id}>
+              <code title={t.imageVersionId}>{t.imageVersionId.slice(0, 8)}</code>{' '}
+              <Badge value={t.state} />
+              <span className="muted">
+                {' '}
+                · {t.vcpus} vCPU · {mib(t.memoryMib)}
+              </span>
+            </li>
           )}
-        </div>
-        <div>
-          <h3>Desktops</h3>
-          {desktops.length === 0 ? (
-            <p className="muted">None.</p>
-          ) : (
-            <ul className="plain">
-              {desktops.map((d) => (
-                <li key={d.id}>
-                  <code>{d.id.slice(0, 8)}</code> <Badge value={d.state} />
-                  <span className="muted">
-                    {d.privateMib != null ? ` · ${mib(d.privateMib)} private` : ''}
-                    {d.sharedMib != null ? ` · ${mib(d.sharedMib)} shared` : ''}
-                  </span>
-                </li>
-              ))}
-            </ul>
+        </Listed>
+        <Listed title="Desktops" items={desktops}>
+          {(d) => (
+            <li key={d.id}>
+              <code>{d.id.slice(0, 8)}</code> <Badge value={d.state} />
+              <span className="muted">
+                {d.privateMib != null ? ` · ${mib(d.privateMib)} private` : ''}
+                {d.sharedMib != null ? ` · ${mib(d.sharedMib)} shared` : ''}
+              </span>
+            </li>
           )}
-        </div>
+        </Listed>
       </div>
     </article>
   );
@@ -129,12 +131,7 @@ export function AgentsPage() {
           ) : (
             <>
               <div className="card">
-                <StackedBars
-                  title="Memory per host"
-                  rows={hostRows(list)}
-                  unit="GiB"
-                  legend={HOST_LEGEND}
-                />
+                <StackedBars {...hostChart(list)} />
               </div>
               {list.map((a) => (
                 <AgentCard key={a.id} a={a} />

@@ -3,17 +3,18 @@ import type { AuditFilter } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { Field } from '../components/Field';
 import { Loaded } from '../components/Loaded';
+import { SubmitButton } from '../components/SubmitButton';
+import { Table } from '../components/Table';
+import { useFields } from '../components/useFields';
 import { useLoad } from '../components/useLoad';
 import { dateTime, localToIso } from './format';
 
 const EMPTY = { action: '', actor: '', since: '', until: '', limit: '100' };
 
 export function AuditPage() {
-  const [form, setForm] = useState(EMPTY);
+  const { values: form, setValues: setForm, bind: set } = useFields(EMPTY);
   const [filter, setFilter] = useState<AuditFilter>({ limit: 100 });
   const events = useLoad(() => admin.audit(filter), [filter]);
-  const set = (k: keyof typeof EMPTY) => (e: { target: { value: string } }) =>
-    setForm({ ...form, [k]: e.target.value });
   const limitBad = !/^\d+$/.test(form.limit) || Number(form.limit) < 1 || Number(form.limit) > 1000;
 
   const apply = (e: FormEvent): void => {
@@ -61,9 +62,7 @@ export function AuditPage() {
           >
             Clear
           </button>
-          <button type="submit" className="btn btn-primary">
-            Apply
-          </button>
+          <SubmitButton>Apply</SubmitButton>
         </div>
       </form>
       <Loaded state={events} label="Loading the audit log…">
@@ -71,41 +70,27 @@ export function AuditPage() {
           list.length === 0 ? (
             <p className="muted card empty">No events match.</p>
           ) : (
-            <div className="card table-card">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">From</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((ev, i) => (
-                    <tr key={`${ev.at}-${i}`}>
-                      <td>{dateTime(ev.at)}</td>
-                      <td>{ev.actor}</td>
-                      <td>
-                        <code>{ev.action}</code>
-                      </td>
-                      <td>
-                        {ev.targetType ?? ''}{' '}
-                        {ev.targetId ? (
-                          <code title={ev.targetId}>{ev.targetId.slice(0, 8)}</code>
-                        ) : null}
-                      </td>
-                      <td>{ev.ip ?? '—'}</td>
-                      <td className="details">
-                        {Object.keys(ev.details).length ? JSON.stringify(ev.details) : ''}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['When', 'Actor', 'Action', 'Target', 'From', 'Details']}>
+              {list.map((ev, i) => (
+                <tr key={`${ev.at}-${i}`}>
+                  <td>{dateTime(ev.at)}</td>
+                  <td>{ev.actor}</td>
+                  <td>
+                    <code>{ev.action}</code>
+                  </td>
+                  <td>
+                    {ev.targetType ?? ''}{' '}
+                    {ev.targetId ? (
+                      <code title={ev.targetId}>{ev.targetId.slice(0, 8)}</code>
+                    ) : null}
+                  </td>
+                  <td>{ev.ip ?? '—'}</td>
+                  <td className="details">
+                    {Object.keys(ev.details).length ? JSON.stringify(ev.details) : ''}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )
         }
       </Loaded>

@@ -1,13 +1,16 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { ImageView, VersionAction, VersionView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
-import { fieldErrors } from '../api/errors';
+import { fieldErrors, formError } from '../api/errors';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Field } from '../components/Field';
+import { FormCard } from '../components/FormCard';
+import { TextForm } from '../components/InlineForm';
 import { Loaded } from '../components/Loaded';
-import { Spinner } from '../components/Spinner';
+import { Table } from '../components/Table';
+import { useFields } from '../components/useFields';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { bytes, dateTime } from './format';
@@ -32,25 +35,7 @@ export function versionActions(v: VersionView): { action: VersionAction; label: 
 function Versions({ image }: { image: ImageView }) {
   const versions = useLoad(() => admin.versions(image.id), [image.id], 5000);
   const [manifestOf, setManifestOf] = useState<string | null>(null);
-  const [path, setPath] = useState('');
-  const imp = useSubmit();
   const act = useSubmit();
-
-  const importVersion = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!path.trim()) {
-      imp.setError('Enter the path of the image-builder manifest.');
-      return;
-    }
-    if (await imp.run(() => admin.importVersion(image.id, path.trim()))) {
-      setPath('');
-      versions.reload();
-    }
-  };
-  const pathError =
-    typeof imp.error === 'string'
-      ? imp.error
-      : fieldErrors(imp.error, ['manifestPath']).byField.manifestPath;
 
   return (
     <div className="versions">
@@ -59,55 +44,40 @@ function Versions({ image }: { image: ImageView }) {
           list.length === 0 ? (
             <p className="muted">No versions yet: import one from an image-builder manifest.</p>
           ) : (
-            <table>
-              <caption className="sr-only">Versions of {image.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Published</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => b.version - a.version)
-                  .map((v) => (
-                    <VersionRow
-                      key={v.id}
-                      v={v}
-                      open={manifestOf === v.id}
-                      toggle={() => setManifestOf(manifestOf === v.id ? null : v.id)}
-                      onAction={(a) =>
-                        act.run(() => admin.versionAction(v.id, a)).then(() => versions.reload())
-                      }
-                    />
-                  ))}
-              </tbody>
-            </table>
+            <Table
+              bare
+              caption={`Versions of ${image.name}`}
+              columns={['Version', 'State', 'Size', 'Created', 'Published']}
+              actions
+            >
+              {[...list]
+                .sort((a, b) => b.version - a.version)
+                .map((v) => (
+                  <VersionRow
+                    key={v.id}
+                    v={v}
+                    open={manifestOf === v.id}
+                    toggle={() => setManifestOf(manifestOf === v.id ? null : v.id)}
+                    onAction={(a) =>
+                      act.run(() => admin.versionAction(v.id, a)).then(() => versions.reload())
+                    }
+                  />
+                ))}
+            </Table>
           )
         }
       </Loaded>
       <Alert error={act.error} />
-      <form className="inline-form" onSubmit={(e) => void importVersion(e)} noValidate>
-        <Field
-          label="Import a version from a manifest"
-          placeholder="/var/lib/forkdesk/images/desktop/manifest.json"
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-          error={pathError}
-        />
-        <button type="submit" className="btn" disabled={imp.busy}>
-          {imp.busy ? <Spinner inline label="Importing…" /> : 'Import'}
-        </button>
-      </form>
-      {imp.error && typeof imp.error !== 'string' && !pathError ? (
-        <Alert error={imp.error} />
-      ) : null}
+      <TextForm
+        label="Import a version from a manifest"
+        placeholder="/var/lib/forkdesk/images/desktop/manifest.json"
+        required="Enter the path of the image-builder manifest."
+        brokerField="manifestPath"
+        submit="Import"
+        busyLabel="Importing…"
+        add={(path) => admin.importVersion(image.id, path)}
+        onAdded={versions.reload}
+      />
     </div>
   );
 }
@@ -166,49 +136,36 @@ function VersionRow({
   );
 }
 
+const NO_IMAGE = { name: '', description: '' };
+
 function NewImage({ onCreated }: { onCreated: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const { values: v, setValues, bind } = useFields(NO_IMAGE);
   const s = useSubmit();
-  const fe = fieldErrors(s.error, ['name', 'description']);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (await s.run(() => admin.createImage(name.trim(), description.trim()))) {
-      setName('');
-      setDescription('');
+  const fe = fieldErrors(s.error, Object.keys(NO_IMAGE));
+  const submit = async () => {
+    if (await s.run(() => admin.createImage(v.name.trim(), v.description.trim()))) {
+      setValues(NO_IMAGE);
       onCreated();
     }
   };
   return (
-    <form
-      className="card form"
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      aria-labelledby="new-image"
+    <FormCard
+      title="New golden image"
+      error={formError(s.error, fe)}
+      onSubmit={submit}
+      layout="form-row"
+      submit="Create image"
+      busy={s.busy}
+      busyLabel="Creating…"
     >
-      <h2 id="new-image">New golden image</h2>
-      <Alert error={s.error && !Object.keys(fe.byField).length ? s.error : null} />
-      <div className="form-row">
-        <Field
-          label="Name"
-          required
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={fe.byField.name}
-        />
-        <Field
-          label="Description"
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          error={fe.byField.description}
-        />
-      </div>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={s.busy}>
-          {s.busy ? <Spinner inline label="Creating…" /> : 'Create image'}
-        </button>
-      </div>
-    </form>
+      <Field label="Name" required value={v.name} onChange={bind('name')} error={fe.byField.name} />
+      <Field
+        label="Description"
+        value={v.description}
+        onChange={bind('description')}
+        error={fe.byField.description}
+      />
+    </FormCard>
   );
 }
 

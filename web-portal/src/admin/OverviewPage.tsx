@@ -1,21 +1,22 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { admin } from '../api/client';
 import { StackedBars, TimeLines } from '../components/Charts';
 import { Loaded } from '../components/Loaded';
 import { useLoad } from '../components/useLoad';
 import { mib } from './format';
-import {
-  addSample,
-  HOST_LEGEND,
-  hostRows,
-  POOL_LEGEND,
-  poolRows,
-  sampleOf,
-  type Sample,
-} from './overview';
+import { addSample, hostChart, poolChart, poolRows, sampleOf, type Sample } from './overview';
 
 // Kept across visits of the page within this tab, so the time chart keeps its history.
 let history: Sample[] = [];
+
+function Stat({ value, label }: { value: ReactNode; label: string }) {
+  return (
+    <div className="stat card">
+      <span className="stat-value">{value}</span>
+      <span className="stat-label">{label}</span>
+    </div>
+  );
+}
 
 export function OverviewPage() {
   const state = useLoad(
@@ -47,41 +48,20 @@ export function OverviewPage() {
           return (
             <>
               <div className="stats">
-                <div className="stat card">
-                  <span className="stat-value">{sessions.length}</span>
-                  <span className="stat-label">live sessions</span>
-                </div>
-                <div className="stat card">
-                  <span className="stat-value">{pools.length}</span>
-                  <span className="stat-label">pools</span>
-                </div>
-                <div className="stat card">
-                  <span className="stat-value">
-                    {agents.filter((a) => a.state === 'active').length}/{agents.length}
-                  </span>
-                  <span className="stat-label">agents active</span>
-                </div>
-                <div className="stat card">
-                  <span className="stat-value">{mib(free)}</span>
-                  <span className="stat-label">free of {mib(total)}</span>
-                </div>
+                <Stat value={sessions.length} label="live sessions" />
+                <Stat value={pools.length} label="pools" />
+                <Stat
+                  value={`${agents.filter((a) => a.state === 'active').length}/${agents.length}`}
+                  label="agents active"
+                />
+                <Stat value={mib(free)} label={`free of ${mib(total)}`} />
               </div>
               <div className="charts">
                 <div className="card">
-                  <StackedBars
-                    title="Desktops per pool"
-                    rows={poolRows(pools)}
-                    unit=""
-                    legend={POOL_LEGEND}
-                  />
+                  <StackedBars {...poolChart(pools)} />
                 </div>
                 <div className="card">
-                  <StackedBars
-                    title="Memory per host"
-                    rows={hostRows(agents)}
-                    unit="GiB"
-                    legend={HOST_LEGEND}
-                  />
+                  <StackedBars {...hostChart(agents)} />
                 </div>
                 <div className="card wide">
                   <TimeLines

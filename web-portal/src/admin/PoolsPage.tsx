@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type {
   GroupView,
   ImageView,
@@ -7,12 +7,16 @@ import type {
   UserView,
 } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
-import { fieldErrors } from '../api/errors';
+import { fieldErrors, formError } from '../api/errors';
 import { Alert } from '../components/Alert';
+import { Chips } from '../components/Chips';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Field, SelectField } from '../components/Field';
+import { FormCard } from '../components/FormCard';
+import { AddForm } from '../components/InlineForm';
 import { Loaded } from '../components/Loaded';
-import { Spinner } from '../components/Spinner';
+import { Table } from '../components/Table';
+import { useFields } from '../components/useFields';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { mib } from './format';
@@ -55,18 +59,22 @@ function PoolForm({
   onDone: () => void;
   onCancel: () => void;
 }) {
-  const [v, setV] = useState<PoolValues>(
+  const { values: v, bind: set } = useFields<PoolValues>(
     pool ? valuesOf(pool) : { ...EMPTY_POOL, imageId: images[0]?.id ?? '' },
   );
   const [problems, setProblems] = useState<Partial<Record<keyof PoolSettings, string>>>({});
   const s = useSubmit();
   const fe = fieldErrors(s.error, POOL_FIELDS);
-  const set = (k: keyof PoolSettings) => (e: { target: { value: string } }) =>
-    setV({ ...v, [k]: e.target.value });
-  const err = (k: keyof PoolSettings): string | undefined => problems[k] ?? fe.byField[k];
+  // A field's value, change handler and error (the form's check first, then the broker's).
+  const field = (k: keyof PoolSettings) => ({
+    value: v[k],
+    onChange: set(k),
+    error: problems[k] ?? fe.byField[k],
+  });
+  // A number field with its lowest value.
+  const numeric = (k: keyof PoolSettings, min: number) => ({ type: 'number', min, ...field(k) });
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const p = poolProblems(v);
     setProblems(p);
     if (Object.keys(p).length) return;
@@ -79,112 +87,43 @@ function PoolForm({
     if (ok) onDone();
   };
 
-  const title = pool ? `Edit pool ${pool.name}` : 'New pool';
   return (
-    <form className="card form" onSubmit={(e) => void submit(e)} noValidate aria-label={title}>
-      <h2>{title}</h2>
-      <Alert
-        error={
-          s.error && !Object.keys(fe.byField).length
-            ? s.error
-            : fe.rest.length
-              ? fe.rest.join('; ')
-              : null
-        }
+    <FormCard
+      title={pool ? `Edit pool ${pool.name}` : 'New pool'}
+      error={formError(s.error, fe)}
+      onSubmit={submit}
+      submit={pool ? 'Save changes' : 'Create pool'}
+      busy={s.busy}
+      busyLabel="Saving…"
+      onCancel={onCancel}
+    >
+      <Field label="Name" {...field('name')} />
+      <SelectField
+        label="Golden image"
+        {...field('imageId')}
+        options={[
+          { value: '', label: 'Choose…' },
+          ...images.map((i) => ({ value: i.id, label: i.name })),
+        ]}
       />
-      <div className="form-grid">
-        <Field label="Name" value={v.name} onChange={set('name')} error={err('name')} />
-        <SelectField
-          label="Golden image"
-          value={v.imageId}
-          onChange={set('imageId')}
-          error={err('imageId')}
-          options={[
-            { value: '', label: 'Choose…' },
-            ...images.map((i) => ({ value: i.id, label: i.name })),
-          ]}
-        />
-        <Field
-          label="vCPUs"
-          type="number"
-          min={1}
-          value={v.vcpus}
-          onChange={set('vcpus')}
-          error={err('vcpus')}
-        />
-        <Field
-          label="Memory (MiB)"
-          type="number"
-          min={256}
-          step={256}
-          value={v.memoryMib}
-          onChange={set('memoryMib')}
-          error={err('memoryMib')}
-        />
-        <Field
-          label="Spare desktops"
-          hint="Forked ahead so sign-in is instant."
-          type="number"
-          min={0}
-          value={v.minSpare}
-          onChange={set('minSpare')}
-          error={err('minSpare')}
-        />
-        <Field
-          label="Maximum size"
-          type="number"
-          min={1}
-          value={v.maxSize}
-          onChange={set('maxSize')}
-          error={err('maxSize')}
-        />
-        <SelectField
-          label="Refresh policy"
-          value={v.refreshPolicy}
-          onChange={set('refreshPolicy')}
-          error={err('refreshPolicy')}
-          options={REFRESH}
-        />
-        <SelectField
-          label="Assignment"
-          value={v.assignmentMode}
-          onChange={set('assignmentMode')}
-          error={err('assignmentMode')}
-          options={ASSIGNMENT}
-        />
-        <SelectField
-          label="Home folder"
-          value={v.persistentHome}
-          onChange={set('persistentHome')}
-          error={err('persistentHome')}
-          options={HOME}
-        />
-        <Field
-          label="Disconnect timeout (minutes)"
-          hint="A closed browser tab keeps the desktop this long; 0 = never log off."
-          type="number"
-          min={0}
-          value={v.idleTimeoutMin}
-          onChange={set('idleTimeoutMin')}
-          error={err('idleTimeoutMin')}
-        />
-        <SelectField
-          label="Network"
-          value={v.networkMode}
-          onChange={set('networkMode')}
-          error={err('networkMode')}
-          options={NETWORK}
-        />
-      </div>
-      <div className="actions">
-        <button type="button" className="btn" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={s.busy}>
-          {s.busy ? <Spinner inline label="Saving…" /> : pool ? 'Save changes' : 'Create pool'}
-        </button>
-      </div>
-    </form>
+      <Field label="vCPUs" {...numeric('vcpus', 1)} />
+      <Field label="Memory (MiB)" step={256} {...numeric('memoryMib', 256)} />
+      <Field
+        label="Spare desktops"
+        hint="Forked ahead so sign-in is instant."
+        {...numeric('minSpare', 0)}
+      />
+      <Field label="Maximum size" {...numeric('maxSize', 1)} />
+      <SelectField label="Refresh policy" {...field('refreshPolicy')} options={REFRESH} />
+      <SelectField label="Assignment" {...field('assignmentMode')} options={ASSIGNMENT} />
+      <SelectField label="Home folder" {...field('persistentHome')} options={HOME} />
+      <Field
+        label="Disconnect timeout (minutes)"
+        hint="A closed browser tab keeps the desktop this long; 0 = never log off."
+        {...numeric('idleTimeoutMin', 0)}
+      />
+      <SelectField label="Network" {...field('networkMode')} options={NETWORK} />
+    </FormCard>
   );
 }
 
@@ -198,77 +137,53 @@ function Entitlements({
   groups: GroupView[];
 }) {
   const list = useLoad(() => admin.entitlements(pool.id), [pool.id]);
-  const [who, setWho] = useState('');
-  const s = useSubmit();
   const nameOf = (e: { userId?: string | null; groupId?: string | null; name?: string }): string =>
     e.name ??
     (e.groupId
       ? `group ${groups.find((g) => g.id === e.groupId)?.name ?? e.groupId}`
       : (users.find((u) => u.id === e.userId)?.username ?? e.userId ?? '?'));
 
-  const add = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!who) {
-      s.setError('Choose a user or a group.');
-      return;
-    }
-    const [kind, id] = who.split(':');
-    if (
-      await s.run(() => admin.entitle(pool.id, kind === 'group' ? { groupId: id } : { userId: id }))
-    ) {
-      setWho('');
-      list.reload();
-    }
-  };
-
   return (
     <div className="card" aria-label={`Entitlements of ${pool.name}`} role="region">
       <h2>Who may use {pool.name}</h2>
       <Loaded state={list} label="Loading entitlements…">
-        {(ents) =>
-          ents.length === 0 ? (
-            <p className="muted">Nobody yet.</p>
-          ) : (
-            <ul className="chips">
-              {ents.map((e) => (
-                <li key={e.id} className="chip">
-                  {nameOf(e)}
-                  <ConfirmButton
-                    label="Remove"
-                    confirm="Remove?"
-                    onConfirm={() =>
-                      s.run(() => admin.unentitle(pool.id, e.id)).then(() => list.reload())
-                    }
-                  />
-                </li>
-              ))}
-            </ul>
-          )
-        }
+        {(ents) => (
+          <Chips
+            items={ents}
+            empty="Nobody yet."
+            name={nameOf}
+            remove={(e) => admin.unentitle(pool.id, e.id)}
+            onRemoved={list.reload}
+          />
+        )}
       </Loaded>
-      <form className="inline-form" onSubmit={(e) => void add(e)} noValidate>
-        <SelectField
-          label="Entitle a user or group"
-          value={who}
-          onChange={(e) => setWho(e.target.value)}
-          error={typeof s.error === 'string' ? s.error : undefined}
-          options={[
-            { value: '', label: 'Choose…' },
-            ...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name}` })),
-            ...users.map((u) => ({ value: `user:${u.id}`, label: `User: ${u.username}` })),
-          ]}
-        />
-        <button type="submit" className="btn" disabled={s.busy}>
-          {s.busy ? <Spinner inline label="Adding…" /> : 'Entitle'}
-        </button>
-      </form>
-      {s.error && typeof s.error !== 'string' ? <Alert error={s.error} /> : null}
+      <AddForm
+        label="Entitle a user or group"
+        required="Choose a user or a group."
+        submit="Entitle"
+        busyLabel="Adding…"
+        options={[
+          ...groups.map((g) => ({ value: `group:${g.id}`, label: `Group: ${g.name}` })),
+          ...users.map((u) => ({ value: `user:${u.id}`, label: `User: ${u.username}` })),
+        ]}
+        add={(who) => {
+          const [kind, id] = who.split(':');
+          return admin.entitle(pool.id, kind === 'group' ? { groupId: id } : { userId: id });
+        }}
+        onAdded={list.reload}
+      />
     </div>
   );
 }
 
 type Panel =
   { kind: 'new' } | { kind: 'edit'; pool: PoolView } | { kind: 'entitle'; pool: PoolView } | null;
+
+/** The panels a pool's row opens, with their buttons' labels. */
+const ROW_PANELS = [
+  ['edit', 'Edit'],
+  ['entitle', 'Entitlements'],
+] as const;
 
 export function PoolsPage() {
   const data = useLoad(async () => {
@@ -305,67 +220,55 @@ export function PoolsPage() {
             {pools.length === 0 ? (
               <p className="muted">No pools yet.</p>
             ) : (
-              <div className="card table-card">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Pool</th>
-                      <th scope="col">Image</th>
-                      <th scope="col">Desktop size</th>
-                      <th scope="col">Spare / max</th>
-                      <th scope="col">Refresh</th>
-                      <th scope="col">Idle timeout</th>
-                      <th scope="col">Network</th>
-                      <th scope="col">
-                        <span className="sr-only">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {pools.map((p) => (
-                      <tr key={p.id}>
-                        <th scope="row">{p.name}</th>
-                        <td>{images.find((i) => i.id === p.imageId)?.name ?? '—'}</td>
-                        <td>
-                          {p.vcpus} vCPU · {mib(p.memoryMib)}
-                        </td>
-                        <td>
-                          {p.minSpare} / {p.maxSize}
-                        </td>
-                        <td>
-                          {REFRESH.find((r) => r.value === p.refreshPolicy)?.label ??
-                            p.refreshPolicy}
-                        </td>
-                        <td>{p.idleTimeoutMin ? `${p.idleTimeoutMin} min` : 'never'}</td>
-                        <td>{p.networkMode}</td>
-                        <td className="row-actions">
-                          <button
-                            type="button"
-                            className="btn btn-small"
-                            onClick={() => setPanel({ kind: 'edit', pool: p })}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="btn btn-small"
-                            onClick={() => setPanel({ kind: 'entitle', pool: p })}
-                          >
-                            Entitlements
-                          </button>
-                          <ConfirmButton
-                            label="Delete"
-                            confirm={`Delete ${p.name}?`}
-                            onConfirm={() =>
-                              del.run(() => admin.deletePool(p.id)).then(() => data.reload())
-                            }
-                          />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  'Pool',
+                  'Image',
+                  'Desktop size',
+                  'Spare / max',
+                  'Refresh',
+                  'Idle timeout',
+                  'Network',
+                ]}
+                actions
+              >
+                {pools.map((p) => (
+                  <tr key={p.id}>
+                    <th scope="row">{p.name}</th>
+                    <td>{images.find((i) => i.id === p.imageId)?.name ?? '—'}</td>
+                    <td>
+                      {p.vcpus} vCPU · {mib(p.memoryMib)}
+                    </td>
+                    <td>
+                      {p.minSpare} / {p.maxSize}
+                    </td>
+                    <td>
+                      {REFRESH.find((r) => r.value === p.refreshPolicy)?.label ?? p.refreshPolicy}
+                    </td>
+                    <td>{p.idleTimeoutMin ? `${p.idleTimeoutMin} min` : 'never'}</td>
+                    <td>{p.networkMode}</td>
+                    <td className="row-actions">
+                      {ROW_PANELS.map(([kind, label]) => (
+                        <button
+                          key={kind}
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => setPanel({ kind, pool: p })}
+                        >
+                          {label}
+                        </button>
+                      ))}
+                      <ConfirmButton
+                        label="Delete"
+                        confirm={`Delete ${p.name}?`}
+                        onConfirm={() =>
+                          del.run(() => admin.deletePool(p.id)).then(() => data.reload())
+                        }
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
             {panel?.kind === 'edit' && (
               <PoolForm

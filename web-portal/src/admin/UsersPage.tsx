@@ -1,13 +1,17 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { GroupView, UserRole, UserView } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
-import { fieldErrors } from '../api/errors';
+import { fieldErrors, formError } from '../api/errors';
 import { Alert } from '../components/Alert';
 import { Badge } from '../components/Badge';
+import { Chips } from '../components/Chips';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Field, SelectField } from '../components/Field';
+import { FormCard } from '../components/FormCard';
+import { AddForm, TextForm } from '../components/InlineForm';
 import { Loaded } from '../components/Loaded';
-import { Spinner } from '../components/Spinner';
+import { Table } from '../components/Table';
+import { useFields } from '../components/useFields';
 import { useLoad } from '../components/useLoad';
 import { useSubmit } from '../components/useSubmit';
 import { MIN_PASSWORD } from '../pages/PasswordPage';
@@ -17,15 +21,19 @@ const ROLES = [
   { value: 'admin', label: 'Administrator' },
 ];
 
+const NO_USER = { username: '', displayName: '', password: '', role: 'user' };
+
 function NewUser({ onDone }: { onDone: () => void }) {
-  const [v, setV] = useState({ username: '', displayName: '', password: '', role: 'user' });
+  const { values: v, setValues, bind } = useFields(NO_USER);
   const [problems, setProblems] = useState<Record<string, string>>({});
   const s = useSubmit();
-  const fe = fieldErrors(s.error, ['username', 'displayName', 'password', 'role']);
-  const set = (k: keyof typeof v) => (e: { target: { value: string } }) =>
-    setV({ ...v, [k]: e.target.value });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const fe = fieldErrors(s.error, Object.keys(NO_USER));
+  const field = (k: keyof typeof NO_USER) => ({
+    value: v[k],
+    onChange: bind(k),
+    error: problems[k] ?? fe.byField[k],
+  });
+  const submit = async () => {
     const p: Record<string, string> = {};
     if (!/^[a-z0-9._-]{2,64}$/i.test(v.username))
       p.username = 'Use 2–64 letters, digits, dots, dashes or underscores.';
@@ -41,56 +49,29 @@ function NewUser({ onDone }: { onDone: () => void }) {
       }),
     );
     if (ok) {
-      setV({ username: '', displayName: '', password: '', role: 'user' });
+      setValues(NO_USER);
       onDone();
     }
   };
-  const err = (k: string): string | undefined => problems[k] ?? fe.byField[k];
   return (
-    <form
-      className="card form"
-      onSubmit={(e) => void submit(e)}
-      noValidate
-      aria-labelledby="new-user"
+    <FormCard
+      title="New user"
+      error={formError(s.error, fe)}
+      onSubmit={submit}
+      submit="Create user"
+      busy={s.busy}
+      busyLabel="Creating…"
     >
-      <h2 id="new-user">New user</h2>
-      <Alert error={s.error && !Object.keys(fe.byField).length ? s.error : null} />
-      <div className="form-grid">
-        <Field
-          label="Username"
-          autoComplete="off"
-          value={v.username}
-          onChange={set('username')}
-          error={err('username')}
-        />
-        <Field
-          label="Display name"
-          value={v.displayName}
-          onChange={set('displayName')}
-          error={err('displayName')}
-        />
-        <Field
-          label="Initial password"
-          type="password"
-          autoComplete="new-password"
-          value={v.password}
-          onChange={set('password')}
-          error={err('password')}
-        />
-        <SelectField
-          label="Role"
-          value={v.role}
-          onChange={set('role')}
-          options={ROLES}
-          error={err('role')}
-        />
-      </div>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={s.busy}>
-          {s.busy ? <Spinner inline label="Creating…" /> : 'Create user'}
-        </button>
-      </div>
-    </form>
+      <Field label="Username" autoComplete="off" {...field('username')} />
+      <Field label="Display name" {...field('displayName')} />
+      <Field
+        label="Initial password"
+        type="password"
+        autoComplete="new-password"
+        {...field('password')}
+      />
+      <SelectField label="Role" {...field('role')} options={ROLES} />
+    </FormCard>
   );
 }
 
@@ -136,90 +117,28 @@ function GroupCard({
   users: UserView[];
   onChange: () => void;
 }) {
-  const [userId, setUserId] = useState('');
-  const s = useSubmit();
   const { members } = g;
-  const add = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!userId) {
-      s.setError('Choose a user.');
-      return;
-    }
-    if (await s.run(() => admin.addMember(g.id, userId))) {
-      setUserId('');
-      onChange();
-    }
-  };
   return (
     <article className="card" aria-labelledby={`group-${g.id}`}>
       <h3 id={`group-${g.id}`}>{g.name}</h3>
-      {members.length === 0 ? (
-        <p className="muted">No members.</p>
-      ) : (
-        <ul className="chips">
-          {members.map((m) => (
-            <li key={m.id} className="chip">
-              {m.username}
-              <ConfirmButton
-                label="Remove"
-                confirm="Remove?"
-                onConfirm={() => s.run(() => admin.removeMember(g.id, m.id)).then(() => onChange())}
-              />
-            </li>
-          ))}
-        </ul>
-      )}
-      <form className="inline-form" onSubmit={(e) => void add(e)} noValidate>
-        <SelectField
-          label={`Add a member to ${g.name}`}
-          value={userId}
-          onChange={(e) => setUserId(e.target.value)}
-          error={typeof s.error === 'string' ? s.error : undefined}
-          options={[
-            { value: '', label: 'Choose…' },
-            ...users
-              .filter((u) => !members.some((m) => m.id === u.id))
-              .map((u) => ({ value: u.id, label: u.username })),
-          ]}
-        />
-        <button type="submit" className="btn" disabled={s.busy}>
-          Add
-        </button>
-      </form>
-      {s.error && typeof s.error !== 'string' ? <Alert error={s.error} /> : null}
-    </article>
-  );
-}
-
-function NewGroup({ onDone }: { onDone: () => void }) {
-  const [name, setName] = useState('');
-  const s = useSubmit();
-  const fe = fieldErrors(s.error, ['name']);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!name.trim()) {
-      s.setError('Enter a group name.');
-      return;
-    }
-    if (await s.run(() => admin.createGroup(name.trim()))) {
-      setName('');
-      onDone();
-    }
-  };
-  const nameError = typeof s.error === 'string' ? s.error : fe.byField.name;
-  return (
-    <form className="inline-form card" onSubmit={(e) => void submit(e)} noValidate>
-      <Field
-        label="New group"
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        error={nameError}
+      <Chips
+        items={members}
+        empty="No members."
+        name={(m) => m.username}
+        remove={(m) => admin.removeMember(g.id, m.id)}
+        onRemoved={onChange}
       />
-      <button type="submit" className="btn btn-primary" disabled={s.busy}>
-        Create group
-      </button>
-      {s.error && typeof s.error !== 'string' && !nameError ? <Alert error={s.error} /> : null}
-    </form>
+      <AddForm
+        label={`Add a member to ${g.name}`}
+        required="Choose a user."
+        submit="Add"
+        options={users
+          .filter((u) => !members.some((m) => m.id === u.id))
+          .map((u) => ({ value: u.id, label: u.username }))}
+        add={(userId) => admin.addMember(g.id, userId)}
+        onAdded={onChange}
+      />
+    </article>
   );
 }
 
@@ -234,25 +153,11 @@ export function UsersPage() {
       <Loaded state={data} label="Loading users…">
         {({ users, groups }) => (
           <>
-            <div className="card table-card">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Username</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.map((u) => (
-                    <UserRow key={u.id} u={u} onChange={data.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Username', 'Name', 'Role']} actions>
+              {users.map((u) => (
+                <UserRow key={u.id} u={u} onChange={data.reload} />
+              ))}
+            </Table>
             <NewUser onDone={data.reload} />
             <h2>Groups</h2>
             <div className="group-grid">
@@ -260,7 +165,16 @@ export function UsersPage() {
                 <GroupCard key={g.id} g={g} users={users} onChange={data.reload} />
               ))}
             </div>
-            <NewGroup onDone={data.reload} />
+            <TextForm
+              className="inline-form card"
+              primary
+              label="New group"
+              required="Enter a group name."
+              brokerField="name"
+              submit="Create group"
+              add={(name) => admin.createGroup(name)}
+              onAdded={data.reload}
+            />
           </>
         )}
       </Loaded>

@@ -2,7 +2,7 @@
 import type { AgentView, PoolView } from '@forkdesk/broker-contract';
 import type { BarRow } from '../components/charts';
 
-export const POOL_LEGEND = [
+const POOL_LEGEND = [
   { label: 'in use', tone: 'blue' },
   { label: 'spare', tone: 'green' },
   { label: 'starting', tone: 'amber' },
@@ -23,7 +23,7 @@ export function poolRows(pools: PoolView[]): BarRow[] {
   });
 }
 
-export const HOST_LEGEND = [
+const HOST_LEGEND = [
   { label: 'desktops (private)', tone: 'blue' },
   { label: 'host & templates', tone: 'grey' },
   { label: 'free', tone: 'green' },
@@ -46,6 +46,20 @@ export function hostRows(agents: AgentView[]): BarRow[] {
     };
   });
 }
+
+/** The two bar charts (the overview shows both, the agents page the hosts'). */
+export const poolChart = (pools: PoolView[]) => ({
+  title: 'Desktops per pool',
+  rows: poolRows(pools),
+  unit: '',
+  legend: POOL_LEGEND,
+});
+export const hostChart = (agents: AgentView[]) => ({
+  title: 'Memory per host',
+  rows: hostRows(agents),
+  unit: 'GiB',
+  legend: HOST_LEGEND,
+});
 
 export interface Sample {
   at: number;

@@ -56,3 +56,12 @@ export function fieldErrors(
   }
   return { byField, rest };
 }
+
+/** What a form's top alert shows: the error when no field shows it, else the unplaced messages. */
+export function formError(
+  err: unknown,
+  fe: { byField: Record<string, string>; rest: string[] },
+): unknown {
+  if (err && !Object.keys(fe.byField).length) return err;
+  return fe.rest.length ? fe.rest.join('; ') : null;
+}

@@ -58,14 +58,7 @@ export function StackedBars({
           </text>
         </svg>
       )}
-      <ul className="legend">
-        {legend.map((l) => (
-          <li key={l.label}>
-            <span className={`swatch tone-${l.tone}`} aria-hidden="true" />
-            {l.label}
-          </li>
-        ))}
-      </ul>
+      <Legend items={legend} />
     </figure>
   );
 }
@@ -112,14 +105,21 @@ export function TimeLines({
           </text>
         </svg>
       )}
-      <ul className="legend">
-        {series.map((s) => (
-          <li key={s.label}>
-            <span className={`swatch tone-${s.tone}`} aria-hidden="true" />
-            {s.label}
-          </li>
-        ))}
-      </ul>
+      <Legend items={series} />
     </figure>
+  );
+}
+
+/** A chart's colour key. */
+function Legend({ items }: { items: { label: string; tone: string }[] }) {
+  return (
+    <ul className="legend">
+      {items.map((l) => (
+        <li key={l.label}>
+          <span className={`swatch tone-${l.tone}`} aria-hidden="true" />
+          {l.label}
+        </li>
+      ))}
+    </ul>
   );
 }

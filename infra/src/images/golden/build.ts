@@ -1,23 +1,12 @@
 // Builds the golden desktop image: mmdebstrap of Debian bookworm with the desktop, packed into
 // a qcow2 without mounting, with a manifest, cached by the recipe's hash.
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'fs';
 import { join, resolve } from 'path';
 import {
   abandonBuild,
   beginBuild,
   cachedImageDir,
-  defaultImageCacheDir,
-  MANIFEST_FILE,
-  publishBuild,
+  finishBuild,
   readCachedManifest,
 } from '../cache';
 import { Progress } from '../progress';
@@ -55,7 +44,7 @@ export function goldenImageDir(opts: GoldenBuildOptions = {}): {
   const recipe = opts.recipe ?? defaultRecipe(hostDebianMirror());
   const hash = recipeHash(recipe, listGuestFiles(guestLayout().root));
   return {
-    dir: cachedImageDir(resolve(opts.cacheDir ?? defaultImageCacheDir()), GOLDEN_NAME, hash),
+    dir: cachedImageDir(opts.cacheDir, GOLDEN_NAME, hash),
     hash,
     recipe,
   };
@@ -124,6 +113,7 @@ export async function buildGoldenImage(opts: GoldenBuildOptions = {}): Promise<G
 
   const tmp = beginBuild(dir);
   const target = join(tmp, 'rootfs');
+  let published: GoldenManifest;
   try {
     const layout = guestLayout();
     const packageList = join(tmp, 'packages.tsv');
@@ -187,12 +177,11 @@ export async function buildGoldenImage(opts: GoldenBuildOptions = {}): Promise<G
       source: { suite: recipe.suite, variant: recipe.variant, mirror: recipe.mirror },
       createdAt: new Date().toISOString(),
     };
-    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    published = finishBuild(tmp, dir, manifest);
   } catch (err) {
     abandonSafely(tmp);
     throw explain(err, cacheRoot);
   }
-  const published = publishBuild<GoldenManifest>(tmp, dir);
   progress.done('golden image built', {
     dir,
     buildSeconds: published.buildSeconds,
@@ -203,5 +192,5 @@ export async function buildGoldenImage(opts: GoldenBuildOptions = {}): Promise<G
 
 /** True when a finished build of this recipe is in the cache. */
 export function goldenImageCached(opts: GoldenBuildOptions = {}): boolean {
-  return existsSync(join(goldenImageDir(opts).dir, MANIFEST_FILE));
+  return readCachedManifest(goldenImageDir(opts).dir) !== undefined;
 }

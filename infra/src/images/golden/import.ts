@@ -2,15 +2,13 @@
 // the same manifest as a built one. Everything is checked before anything is written, and the
 // copy is published by one rename, so a bad input never leaves a half-registered version.
 import { createHash } from 'crypto';
-import { closeSync, copyFileSync, openSync, readSync, statSync, writeFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { closeSync, copyFileSync, openSync, readSync, statSync } from 'fs';
+import { join } from 'path';
 import {
   abandonBuild,
   beginBuild,
   cachedImageDir,
-  defaultImageCacheDir,
-  MANIFEST_FILE,
-  publishBuild,
+  finishBuild,
   readCachedManifest,
 } from '../cache';
 import { Progress } from '../progress';
@@ -148,7 +146,7 @@ export function importImage(req: ImportRequest): GoldenManifest {
   progress.step('checking the qcow2, kernel and initramfs');
   const facts = checkImport(req);
   const hash = sha256Files([req.disk, req.kernel, req.initrd]);
-  const dir = cachedImageDir(resolve(req.cacheDir ?? defaultImageCacheDir()), name, hash);
+  const dir = cachedImageDir(req.cacheDir, name, hash);
   const cached = readCachedManifest<GoldenManifest>(dir);
   if (cached) {
     progress.done('image already imported', { dir });
@@ -183,7 +181,9 @@ export function importImage(req: ImportRequest): GoldenManifest {
       packages: [],
       createdAt: new Date().toISOString(),
     };
-    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    const m = finishBuild(tmp, dir, manifest);
+    progress.done('image imported', { dir });
+    return m;
   } catch (err) {
     abandonBuild(tmp);
     const e = err as NodeJS.ErrnoException;
@@ -193,9 +193,6 @@ export function importImage(req: ImportRequest): GoldenManifest {
         : `import failed: ${e.message}`,
     );
   }
-  const m = publishBuild<GoldenManifest>(tmp, dir);
-  progress.done('image imported', { dir });
-  return m;
 }
 
 /** The kernel's version string from its boot header (offset 0x20E points at it). */
