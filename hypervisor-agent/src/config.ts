@@ -18,6 +18,8 @@ export interface EngineConfig {
   /** TCG translation cache size (MiB): small keeps each child's private memory low. */
   tcgTbSizeMiB: number;
   warmPoolMax: number;
+  /** How often VMs whose QEMU died are looked for (removed when found dead twice). */
+  reapIntervalMs: number;
   /** Expected private memory of a new child, for the reserve check. */
   forkEstimateMiB: number;
   qemuBinary: string;
@@ -42,6 +44,8 @@ export interface EngineConfig {
   natSubnet: string;
   /** NAT desktops: the resolver their DNS (slirp's 10.0.2.3) is forwarded to; none if unset. */
   natDns?: string;
+  /** Lease the DHCP server in a NAT desktop's namespace gives (s); slirp's is 24 h too. */
+  natDhcpLeaseS: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
@@ -72,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     accel: accelChoice(env.FORKDESK_ACCEL),
     tcgTbSizeMiB: int(env, 'FORKDESK_TCG_TB_SIZE_MIB', 32),
     warmPoolMax: int(env, 'FORKDESK_WARM_POOL_MAX', 4),
+    reapIntervalMs: int(env, 'FORKDESK_REAP_MS', 10_000),
     forkEstimateMiB: int(env, 'FORKDESK_FORK_ESTIMATE_MIB', 64),
     qemuBinary: env.FORKDESK_QEMU || 'qemu-system-x86_64',
     qemuImgBinary: env.FORKDESK_QEMU_IMG || 'qemu-img',
@@ -86,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     logLevel: env.FORKDESK_LOG_LEVEL || 'info',
     natSubnet: env.FORKDESK_NAT_SUBNET || '100.127.0.0/16',
     natDns: env.FORKDESK_NAT_DNS || undefined,
+    natDhcpLeaseS: int(env, 'FORKDESK_NAT_DHCP_LEASE_S', 86_400),
   };
 }
 
