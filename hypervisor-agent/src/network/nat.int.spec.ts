@@ -24,6 +24,13 @@ const netnsList = (): string[] =>
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
     .filter(Boolean);
+/** The DHCP servers running in a namespace. */
+const dhcpPids = (netns: string): number[] =>
+  execFileSync('ip', ['netns', 'pids', netns])
+    .toString()
+    .split('\n')
+    .filter((p) => p && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('udhcpd'))
+    .map(Number);
 const linkExists = (name: string): boolean => {
   try {
     execFileSync('ip', ['link', 'show', name], { stdio: 'ignore' });
@@ -232,13 +239,9 @@ describe('NAT desktops on real QEMU', () => {
     const [d] = await env.engine.fork(templateId, 1, 'nat');
     if (!d) throw new Error('fork returned nothing');
     const rec = env.engine.vmRecord(d.id);
-    const dhcpPids = (): string[] =>
-      execFileSync('ip', ['netns', 'pids', rec?.network?.netns ?? ''])
-        .toString()
-        .split('\n')
-        .filter((p) => p && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('udhcpd'));
-    expect(dhcpPids()).toHaveLength(1);
-    const dhcpPid = Number(dhcpPids()[0]);
+    const [dhcpPid, ...more] = dhcpPids(rec?.network?.netns ?? '');
+    expect(dhcpPid).toBeDefined();
+    expect(more).toEqual([]);
     const t0 = Date.now();
     process.kill(d.pid, 'SIGKILL');
     while (env.engine.vmRecord(d.id)) {
@@ -249,7 +252,7 @@ describe('NAT desktops on real QEMU', () => {
     expect(existsSync(rec?.dir ?? '/')).toBe(false);
     expect(netnsList()).not.toContain(rec?.network?.netns);
     expect(linkExists(rec?.network?.hostIf ?? '')).toBe(false);
-    expect(isAlive(dhcpPid)).toBe(false);
+    expect(isAlive(dhcpPid ?? 0)).toBe(false);
     expect(env.engine.getChild(d.id)).toBeUndefined();
   });
 
@@ -277,6 +280,14 @@ describe('NAT desktops on real QEMU', () => {
     expect(names).not.toContain(stale);
     expect(linkExists(lb?.hostIf ?? '')).toBe(false);
     expect(env.engine.getChild(b.id)).toBeUndefined();
+    // A's DHCP server outlived the agent, as its QEMU did; one that died is started again.
+    const [survivor] = dhcpPids(la?.netns ?? '');
+    expect(survivor).toBeDefined();
+    await env.engine.close();
+    process.kill(survivor ?? 0, 'SIGKILL');
+    while (isAlive(survivor ?? 0)) await new Promise((res) => setTimeout(res, 10));
+    env.engine = await ForkEngine.open(env.cfg);
+    expect(dhcpPids(la?.netns ?? '')).toHaveLength(1);
     // The restarted agent put the host's table back for its living NAT desktop.
     execFileSync('nft', ['list', 'table', 'inet', HOST_TABLE], { stdio: 'ignore' });
     expect(await probe(a.id, { internet: `http://${inet.publicAddr}:${inet.port}/` })).toEqual({

@@ -26,8 +26,11 @@ const INSMOD_LINE = 'while read -r m; do insmod "/lib/modules/$m"; done < /etc/m
 const NET_SETUP = [
   "# Test image: the address comes from slirp's DHCP while the template boots (udhcpc goes on",
   '# renewing it in the background), as a desktop image gets it; forks keep it on a NAT tap.',
+  '# slirp gives no router while restricted (the template boots so): the route is static.',
   'ip link set lo up',
-  'ip link set eth0 up && udhcpc -i eth0 -s /etc/udhcpc.script -p /run/udhcpc.pid -t 20 -T 1',
+  'ip link set eth0 up',
+  'udhcpc -i eth0 -s /etc/udhcpc.script -p /run/udhcpc.pid -t 20 -T 1 2>>/run/dhcp.err',
+  'ip route add default via 10.0.2.2',
 ].join('\n');
 /** udhcpc's hook: applies the lease and logs each event as "<event> <ip> <lease s> <server>". */
 const UDHCPC_SCRIPT = [
@@ -37,7 +40,7 @@ const UDHCPC_SCRIPT = [
   '  bound|renew)',
   '    ip addr show dev "$interface" | grep -q "inet $ip/" ||',
   '      { ip addr flush dev "$interface"; ip addr add "$ip/24" dev "$interface"; }',
-  '    ip route add default via "$router" 2>/dev/null || true ;;',
+  '    [ -z "$router" ] || ip route replace default via "$router" ;;',
   '  deconfig) ip addr flush dev "$interface" ;;',
   'esac',
   '',
