@@ -1,8 +1,9 @@
-// slirp's DHCP service, carried on in a NAT desktop's namespace. The guest got its address
-// from slirp's built-in server (10.0.2.2, a 24 h lease) while its template booted; forked onto
-// a tap, it renews with 10.0.2.2 from the lease's half-time on and drops the address when the
-// lease runs out. A small DHCP server (busybox udhcpd, unprivileged but for its two network
-// capabilities) answers there with the same address, server and options.
+// slirp's DHCP service, carried on in a NAT desktop's namespace. A guest with a DHCP client got
+// its address from slirp's built-in server (10.0.2.2, a fixed 24 h lease; restricted, slirp
+// gives no router or DNS) while its template booted; forked onto a tap, it renews with 10.0.2.2
+// from the lease's half-time on and drops the address when the lease runs out. A small DHCP
+// server (busybox udhcpd, unprivileged but for its two network capabilities) answers there with
+// the same address and server id, and the namespace's router and DNS.
 import { join } from 'path';
 import type { UserIds } from '../vm/layout';
 import { GUEST_NET } from './addressing';
@@ -34,7 +35,7 @@ export function dhcpFiles(dir: string): DhcpFiles {
 export function checkLeaseS(leaseS: number): void {
   if (!Number.isInteger(leaseS) || leaseS < 10)
     throw new RangeError(
-      `the DHCP lease must be a whole number of seconds, at least 10; got ${leaseS}`,
+      `the DHCP lease (FORKDESK_NAT_DHCP_LEASE_S) must be a whole number of seconds, at least 10; got ${leaseS}`,
     );
 }
 

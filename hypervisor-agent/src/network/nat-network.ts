@@ -1,8 +1,9 @@
 // NAT desktops: per desktop a network namespace holding the tap its QEMU opens, a veth link
-// to the host and the namespace's own rules; on the host one shared table. Everything a
-// desktop owns goes with its namespace, so teardown and restart cleanup are by name.
+// to the host, the namespace's own rules and a DHCP server; on the host one shared table.
+// Everything a desktop owns goes with its namespace, so teardown and restart cleanup are by name.
 import { writeFileSync } from 'fs';
 import { logger } from '../logger';
+import type { UserIds } from '../vm/layout';
 import {
   GUEST_NET,
   hostIfName,
@@ -14,7 +15,6 @@ import {
   parseSubnet,
   pickTransitLink,
 } from './addressing';
-import type { UserIds } from '../vm/layout';
 import { inNetns, NetCommands } from './commands';
 import { checkLeaseS, DHCP_DAEMON, dhcpFiles, dhcpServerArgv, dhcpServerConfig } from './dhcp';
 import { hostRuleset, namespaceRuleset, NatRulesConfig } from './nft-rules';
@@ -140,7 +140,9 @@ export class NatNetworks {
   /** Removes the desktop's network (its QEMU must be gone); missing parts are fine. */
   async teardown(lease: NatLease): Promise<void> {
     // Its DHCP server would keep the namespace alive after its name is gone.
-    await this.cmds.killDaemons(lease.netns, DHCP_DAEMON);
+    await this.cmds
+      .killDaemons(lease.netns, DHCP_DAEMON)
+      .catch((err: unknown) => logger.warn({ err, netns: lease.netns }, 'DHCP server not stopped'));
     // Deleting the host end takes the namespace's end with it, even if the namespace lingers.
     await this.cmds.ipBatch([`link del ${lease.hostIf}`]).catch(() => undefined);
     await this.cmds.deleteNetns(lease.netns);
