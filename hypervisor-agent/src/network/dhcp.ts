@@ -8,9 +8,6 @@ import { join } from 'path';
 import type { UserIds } from '../vm/layout';
 import { GUEST_NET } from './addressing';
 
-/** The MAC QEMU gives a VM's only NIC when none is set (the agent never sets one). */
-export const GUEST_MAC = '52:54:00:12:34:56';
-export const GUEST_ADDR = '10.0.2.15';
 /** What the server's command line is recognised by (the agent kills it by that). */
 export const DHCP_DAEMON = 'udhcpd';
 
@@ -52,10 +49,10 @@ export function dhcpServerConfig(
   checkLeaseS(leaseS);
   return [
     `interface ${iface}`,
-    `start ${GUEST_ADDR}`,
-    `end ${GUEST_ADDR}`,
+    `start ${GUEST_NET.guest}`,
+    `end ${GUEST_NET.guest}`,
     'max_leases 1',
-    `static_lease ${GUEST_MAC} ${GUEST_ADDR}`,
+    `static_lease ${GUEST_NET.guestMac} ${GUEST_NET.guest}`,
     `lease_file ${files.leases}`,
     `pidfile ${files.pid}`,
     // The lease file is only written at exit: nothing depends on it (the lease is static).
