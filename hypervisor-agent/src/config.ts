@@ -20,6 +20,8 @@ export interface EngineConfig {
   warmPoolMax: number;
   /** Forks and personalizations run at once; more wait their turn, users' first (cores). */
   guestWorkLimit: number;
+  /** How often VMs whose QEMU died are looked for (removed when found dead twice). */
+  reapIntervalMs: number;
   /** Expected private memory of a new child, for the reserve check. */
   forkEstimateMiB: number;
   qemuBinary: string;
@@ -44,6 +46,8 @@ export interface EngineConfig {
   natSubnet: string;
   /** NAT desktops: the resolver their DNS (slirp's 10.0.2.3) is forwarded to; none if unset. */
   natDns?: string;
+  /** Lease the DHCP server in a NAT desktop's namespace gives (s); slirp's is 24 h too. */
+  natDhcpLeaseS: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number): number {
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     tcgTbSizeMiB: int(env, 'FORKDESK_TCG_TB_SIZE_MIB', 32),
     warmPoolMax: int(env, 'FORKDESK_WARM_POOL_MAX', 4),
     guestWorkLimit: Math.max(1, int(env, 'FORKDESK_GUEST_WORK_LIMIT', cpus().length)),
+    reapIntervalMs: int(env, 'FORKDESK_REAP_MS', 10_000),
     forkEstimateMiB: int(env, 'FORKDESK_FORK_ESTIMATE_MIB', 64),
     qemuBinary: env.FORKDESK_QEMU || 'qemu-system-x86_64',
     qemuImgBinary: env.FORKDESK_QEMU_IMG || 'qemu-img',
@@ -89,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     logLevel: env.FORKDESK_LOG_LEVEL || 'info',
     natSubnet: env.FORKDESK_NAT_SUBNET || '100.127.0.0/16',
     natDns: env.FORKDESK_NAT_DNS || undefined,
+    natDhcpLeaseS: int(env, 'FORKDESK_NAT_DHCP_LEASE_S', 86_400),
   };
 }
 

@@ -5,11 +5,13 @@ import type { INestApplication } from '@nestjs/common';
 import { promises as fs } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { AgentCredentials } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import type { DisplayControl } from '../gateway/display-control';
 import { HeartbeatSender } from '../enrollment/heartbeat';
+import { ForkKeys } from '../fork/fork-keys';
 import { fencedEngine, LeaseWatchdog } from '../leases/lease-watchdog';
 import { readTlsIdentity } from '../enrollment/tls-identity';
 import { endpointPath, httpUrl, isWildcard, type AgentEndpoint, type ApiConfig } from '../config';
@@ -39,10 +41,17 @@ export interface AgentServer {
 
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const { config, engine, log, credentials } = opts;
-  const watchdog = new LeaseWatchdog(engine, log.child({ component: 'leases' }));
+  // Both lists outlive the agent: a restart must neither fence nothing nor fork twice.
+  const watchdog = new LeaseWatchdog(
+    engine,
+    log.child({ component: 'leases' }),
+    Date.now,
+    join(config.dataDir, 'disk-leases.json'),
+  );
   const tls = await readTlsIdentity(config.dataDir);
   const app = await createAgentApp({
     engine: fencedEngine(engine, watchdog),
+    forkKeys: new ForkKeys({ file: join(config.dataDir, 'fork-keys.json') }),
     displays: opts.displays,
     tls,
     apiToken: credentials.apiToken,

@@ -14,6 +14,8 @@ export interface ApiModuleOptions {
   displays: DisplayControl;
   identity: AgentIdentity;
   metrics: AgentMetrics;
+  /** Default: kept in memory only. */
+  forkKeys?: ForkKeys;
 }
 
 /** The HTTP API: thin controllers over the engine port. */
@@ -28,7 +30,7 @@ export class ApiModule {
         { provide: DISPLAYS, useValue: opts.displays },
         { provide: AGENT_IDENTITY, useValue: opts.identity },
         { provide: AgentMetrics, useValue: opts.metrics },
-        { provide: ForkKeys, useValue: new ForkKeys() },
+        { provide: ForkKeys, useValue: opts.forkKeys ?? new ForkKeys() },
       ],
     };
   }

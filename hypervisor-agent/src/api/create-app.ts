@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import type { DisplayControl } from '../gateway/display-control';
 import { AppModule } from '../app.module';
+import type { ForkKeys } from '../fork/fork-keys';
 import { AgentMetrics } from '../metrics/agent-metrics';
 import { bearerAuth } from './auth/bearer-auth';
 import { HttpErrorFilter } from './errors/http-error.filter';
@@ -25,6 +26,8 @@ export interface AgentAppOptions {
   log: Logger;
   /** Serve HTTPS and accept only clients with a certificate from `caCertificate`. */
   tls?: TlsMaterial;
+  /** Fork idempotency keys (the agent's are kept in its data dir). */
+  forkKeys?: ForkKeys;
 }
 
 /** Template builds boot a whole VM; allow them longer than Node's 300 s default. */
@@ -38,6 +41,7 @@ export async function createAgentApp(opts: AgentAppOptions): Promise<INestApplic
       displays: opts.displays,
       identity: opts.identity,
       metrics,
+      forkKeys: opts.forkKeys,
     }),
     {
       logger: new PinoNestLogger(opts.log.child({ component: 'nest' })),

@@ -100,7 +100,7 @@ export async function prepareChild(
   let network: NatLease | undefined;
   try {
     if (nat) {
-      network = await env.nat.setup(id);
+      network = await env.nat.setup(id, paths.dir);
       spec.tap = NS_TAP;
     }
     const argv = [env.qemuBinary, ...buildQemuArgs(spec)];

@@ -49,6 +49,8 @@ export class ForkEngine implements EnginePort {
   private readonly running: RunningVms;
   private readonly personalizer: Personalizer;
   private readonly nat: NatNetworks;
+  /** Removes VMs whose QEMU died (see VmTable.reapDead). */
+  private reaper?: NodeJS.Timeout;
   private accel: AccelVerdict | undefined;
 
   private constructor(
@@ -66,6 +68,8 @@ export class ForkEngine implements EnginePort {
         dns: cfg.natDns,
         tapUser: cfg.runAsUser || undefined,
         tag: dataDirTag,
+        dhcpLeaseS: cfg.natDhcpLeaseS,
+        dhcpUser: user,
       },
       new SystemNetCommands(),
     );
@@ -144,8 +148,20 @@ export class ForkEngine implements EnginePort {
     await engine.cgroups.sweep(engine.vms.ids());
     await engine.cpu.sweep(engine.vms.ids());
     await engine.nat.sweep(engine.vms.ids());
-    // Living NAT desktops get the host's rules back if anything flushed them meanwhile.
-    if (engine.vms.entries().some((v) => v.network)) await engine.nat.ensureHost();
+    // Living NAT desktops get the host's rules back if anything flushed them meanwhile, and
+    // their DHCP server if it died.
+    const natVms = engine.vms.entries().filter((v) => v.network);
+    if (natVms.length) await engine.nat.ensureHost();
+    for (const v of natVms) {
+      if (!v.network) continue;
+      await engine.nat
+        .ensureDhcp(v.network, v.dir)
+        .catch((err: unknown) =>
+          logger.error({ err, vm: v.id }, "could not restart a NAT desktop's DHCP server"),
+        );
+    }
+    engine.reaper = setInterval(() => void engine.vms.reapDead(), cfg.reapIntervalMs);
+    engine.reaper.unref();
     // Warm pools start now, not at the first fork after a restart.
     if (opts.warm !== false) for (const t of engine.templates.records()) engine.forker.warm(t);
     return engine;
@@ -285,6 +301,7 @@ export class ForkEngine implements EnginePort {
 
   /** Stops background work (warm pools: their VMs are killed). Children keep running. */
   async close(): Promise<void> {
+    clearInterval(this.reaper);
     await this.forker.close();
     this.vms.closeAgents();
   }

@@ -107,7 +107,12 @@ export class RunningVms {
    * `count - 1` new children. A VM with its own shared RAM file freezes in place; a forked
    * child's RAM is private, so it is first copied whole into a new shared file (`fullCopy`).
    */
-  async fork(
+  fork(vmId: string, count: number): Promise<{ template: TemplateInfo; children: ChildInfo[] }> {
+    // Its QEMU stops while the VM is frozen: the dead-VM reaper must leave it alone.
+    return this.d.vms.hold(vmId, () => this.freezeAndFork(vmId, count));
+  }
+
+  private async freezeAndFork(
     vmId: string,
     count: number,
   ): Promise<{ template: TemplateInfo; children: ChildInfo[] }> {

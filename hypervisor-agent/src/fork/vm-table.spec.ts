@@ -56,7 +56,10 @@ beforeEach(() => {
     cgroupOverheadMiB: 0,
     cpu: new CpuWeights({ kind: 'none', reason: 'the table spec starts no VM' }, 'vmtable-spec'),
     oomScoreAdj: 0,
-    nat: new NatNetworks({ transitSubnet: '100.127.0.0/16', tag: 'spec' }, new SystemNetCommands()),
+    nat: new NatNetworks(
+      { transitSubnet: '100.127.0.0/16', tag: 'spec', dhcpLeaseS: 3600 },
+      new SystemNetCommands(),
+    ),
   });
 });
 
@@ -106,5 +109,29 @@ describe('VmTable', () => {
     expect(table.ids().size).toBe(0);
     expect(existsSync(join(vmsDir, 'c-live'))).toBe(false);
     await expect(table.destroy('c-live')).rejects.toThrow(NotFoundError);
+  });
+
+  it('reaps a child whose QEMU died once seen dead twice, not a held or warm one', async () => {
+    const a = fakeQemu('c-a');
+    const held = fakeQemu('c-held');
+    await wait(100);
+    table.add(record('c-a', 'child', a.pid!));
+    table.add(record('c-held', 'child', held.pid!));
+    table.add(record('w-1', 'warm', 999_998));
+    expect(await table.reapDead()).toEqual([]);
+    a.kill('SIGKILL');
+    held.kill('SIGKILL');
+    await wait(100);
+    let release = (): void => undefined;
+    const holding = table.hold('c-held', () => new Promise<void>((r) => (release = r)));
+    expect(await table.reapDead()).toEqual([]); // seen dead once: it may be stopping on purpose
+    expect(existsSync(join(vmsDir, 'c-a'))).toBe(true);
+    expect(await table.reapDead()).toEqual(['c-a']);
+    expect(existsSync(join(vmsDir, 'c-a'))).toBe(false);
+    expect([...table.ids()].sort()).toEqual(['c-held', 'w-1']);
+    release();
+    await holding;
+    expect(await table.reapDead()).toEqual([]);
+    expect(await table.reapDead()).toEqual(['c-held']);
   });
 });

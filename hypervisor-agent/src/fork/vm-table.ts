@@ -39,6 +39,11 @@ export class VmTable {
   private readonly agents = new Map<string, GuestAgent>();
   /** Connects under way, shared by concurrent callers of `guest()`. */
   private readonly agentConnects = new Map<string, Promise<GuestAgent>>();
+  /** `id pid` of the children and running VMs found dead by the last `reapDead`. */
+  private seenDead = new Set<string>();
+  private reaping = false;
+  /** VMs an operation stops on purpose (see `hold`): never reaped meanwhile. */
+  private readonly held = new Set<string>();
 
   constructor(private readonly env: ChildEnv) {}
 
@@ -99,6 +104,51 @@ export class VmTable {
     await destroyVmFiles(this.env, v);
     if (v.kind === 'source') rmSync(v.spec.ram.path, { force: true });
     this.vms.delete(id);
+  }
+
+  /**
+   * Removes the children and running VMs whose QEMU died while this agent runs (directory,
+   * delta disk, network, cgroups) once two calls in a row found the same process dead: what
+   * stops a QEMU on purpose (a freeze) forgets or replaces its entry well within that time.
+   * Their desktops are lost either way; the broker learns it from the next heartbeat.
+   */
+  async reapDead(): Promise<string[]> {
+    if (this.reaping) return [];
+    this.reaping = true;
+    try {
+      return await this.reapOnce();
+    } finally {
+      this.reaping = false;
+    }
+  }
+
+  /** Runs `fn`, which may stop the VM's QEMU and bring it back, out of `reapDead`'s way. */
+  async hold<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    this.held.add(id);
+    try {
+      return await fn();
+    } finally {
+      this.held.delete(id);
+    }
+  }
+
+  private async reapOnce(): Promise<string[]> {
+    const dead = new Map(
+      this.entries()
+        .filter((v) => v.kind !== 'warm' && !this.held.has(v.id) && !isVmProcess(v.pid, v.id))
+        .map((v) => [`${v.id} ${v.pid}`, v.id]),
+    );
+    const reaped: string[] = [];
+    for (const [key, id] of dead) {
+      if (!this.seenDead.has(key) || !this.vms.has(id)) continue;
+      logger.warn({ vm: id }, 'removing a VM whose QEMU died');
+      await this.destroy(id).then(
+        () => reaped.push(id),
+        (err: unknown) => logger.error({ err, vm: id }, 'could not remove a dead VM'),
+      );
+    }
+    this.seenDead = new Set(dead.keys());
+    return reaped;
   }
 
   /** The VM's guest agent connection (shared: callers must not close it). */

@@ -1,4 +1,7 @@
 import type { ChildInfo, Personalization } from '@forkdesk/agent-contract';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import pino from 'pino';
 import type { EnginePort } from '../engine/engine.port';
 import { fencedEngine, LeaseWatchdog } from './lease-watchdog';
@@ -90,5 +93,34 @@ describe('LeaseWatchdog', () => {
     expect(api.getChild('a')?.id).toBe('a');
     await api.destroy('a');
     expect(w.expiry('a')).toBeUndefined();
+  });
+
+  it('a restarted watchdog takes its list up again from its file and still fences', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leases-'));
+    try {
+      const file = join(dir, 'disk-leases.json');
+      const engine = new FakeEngine();
+      engine.alive.add('a').add('b').add('c');
+      const first = new LeaseWatchdog(engine, log, clock, file);
+      first.grant('a', iso(now + 1000));
+      first.grant('b', iso(now + 60_000));
+      first.grant('c', iso(now + 60_000));
+      first.forget('c');
+      await first.stop();
+      // The agent restarts with no broker to renew from: the lapsed lease is fenced all the same.
+      const again = new LeaseWatchdog(engine, log, clock, file);
+      expect([again.expiry('a'), again.expiry('b'), again.expiry('c')]).toEqual([
+        now + 1000,
+        now + 60_000,
+        undefined,
+      ]);
+      now += 1000;
+      expect(await again.check()).toEqual(['a']);
+      expect(new LeaseWatchdog(engine, log, clock, file).expiry('a')).toBeUndefined();
+      writeFileSync(file, 'not json');
+      expect(new LeaseWatchdog(engine, log, clock, file).expiry('b')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

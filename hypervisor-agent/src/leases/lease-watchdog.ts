@@ -1,9 +1,11 @@
 // Fencing for persistent disks: a child whose disk lease lapsed is destroyed, so a disk the
 // broker hands to another desktop is never attached twice (the broker waits out the expiry).
+// The list is kept in a file: a restarted agent that cannot reach the broker still fences.
 
 import type { LeaseRenewal } from '@forkdesk/agent-contract';
 import type { Logger } from 'pino';
 import type { EnginePort } from '../engine/engine.port';
+import { readJson, writeJsonAtomic } from '../vm/state-file';
 
 /** Milliseconds since the epoch; tests pass a fake. */
 export type NowMs = () => number;
@@ -20,13 +22,20 @@ export class LeaseWatchdog {
     private readonly engine: LeasedEngine,
     private readonly log: Logger,
     private readonly now: NowMs = Date.now,
-  ) {}
+    /** Where the list is kept across restarts; none: in memory only. */
+    private readonly file?: string,
+  ) {
+    const saved = file ? readJson<Record<string, number>>(file) : undefined;
+    for (const [vmId, t] of Object.entries(saved ?? {}))
+      if (typeof t === 'number') this.leases.set(vmId, t);
+  }
 
   /** The child holds a disk lease until `expiresAt` (ISO). */
   grant(vmId: string, expiresAt: string): void {
     const t = Date.parse(expiresAt);
     if (Number.isNaN(t)) throw new RangeError(`lease expiry "${expiresAt}" is not a time`);
     this.leases.set(vmId, t);
+    this.save();
   }
 
   /**
@@ -38,10 +47,11 @@ export class LeaseWatchdog {
       const t = Date.parse(r.expiresAt);
       if (!Number.isNaN(t) && this.engine.getChild(r.vmId)) this.leases.set(r.vmId, t);
     }
+    this.save();
   }
 
   forget(vmId: string): void {
-    this.leases.delete(vmId);
+    if (this.leases.delete(vmId)) this.save();
   }
 
   expiry(vmId: string): number | undefined {
@@ -56,6 +66,7 @@ export class LeaseWatchdog {
 
   private async sweep(): Promise<string[]> {
     const now = this.now();
+    const before = this.leases.size;
     const fenced: string[] = [];
     for (const [vmId, expires] of [...this.leases]) {
       if (!this.engine.getChild(vmId)) {
@@ -75,7 +86,18 @@ export class LeaseWatchdog {
         this.log.error({ err, vm: vmId }, 'could not destroy a child whose lease lapsed');
       }
     }
+    if (this.leases.size !== before) this.save();
     return fenced;
+  }
+
+  /** A lost write is repaired by the next change or heartbeat: logged, not thrown. */
+  private save(): void {
+    if (!this.file) return;
+    try {
+      writeJsonAtomic(this.file, Object.fromEntries(this.leases));
+    } catch (err) {
+      this.log.error({ err, file: this.file }, 'could not save the disk lease list');
+    }
   }
 
   start(intervalMs: number): void {

@@ -9,6 +9,10 @@ export const GUEST_NET = {
   dns: '10.0.2.3',
   /** slirp's own MAC for 10.0.2.2: the guest's cached ARP entry stays valid after the fork. */
   gatewayMac: '52:55:0a:00:02:02',
+  /** The address slirp's DHCP gives the guest. */
+  guest: '10.0.2.15',
+  /** The MAC QEMU gives a VM's only NIC when none is set (the agent never sets one). */
+  guestMac: '52:54:00:12:34:56',
 } as const;
 
 /** Interface names inside a desktop's namespace (each namespace has its own). */

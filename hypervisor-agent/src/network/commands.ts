@@ -1,6 +1,8 @@
 // The system commands NAT networking needs (iproute2, nftables, sysctl), behind one
 // interface so the orchestration can be unit-tested with a recording fake.
 import { spawn } from 'child_process';
+import { readFileSync } from 'fs';
+import { isAlive, launchQemu } from '../vm/process';
 
 export interface NetCommands {
   addNetns(name: string): Promise<void>;
@@ -14,6 +16,12 @@ export interface NetCommands {
   sysctl(key: string, value: string, netns?: string): Promise<void>;
   /** Every IPv4 address configured in the host's namespace. */
   hostIpv4Addrs(): Promise<Set<string>>;
+  /** Starts a long-lived program in its own session (it outlives the agent, like QEMU). */
+  startDaemon(argv: string[], logFile: string): void;
+  /** Whether a process whose command line has `name` and `arg` runs in `netns`. */
+  daemonRuns(netns: string, name: string, arg: string): Promise<boolean>;
+  /** SIGKILLs the processes in `netns` whose command line has `name`; waits until gone. */
+  killDaemons(netns: string, name: string): Promise<void>;
 }
 
 export function netnsPath(name: string): string {
@@ -88,5 +96,50 @@ export class SystemNetCommands implements NetCommands {
     const addrs = new Set<string>();
     for (const m of out.matchAll(/\binet ([0-9.]+)\//g)) if (m[1]) addrs.add(m[1]);
     return addrs;
+  }
+
+  startDaemon(argv: string[], logFile: string): void {
+    const [cmd, ...args] = argv;
+    if (!cmd) throw new Error('empty command');
+    // Started the way QEMU is: detached, its output in a file, QEMU's small environment.
+    launchQemu(cmd, args, logFile);
+  }
+
+  async daemonRuns(netns: string, name: string, arg: string): Promise<boolean> {
+    return (await this.daemonsIn(netns, name)).some((p) => p.argv.includes(arg));
+  }
+
+  async killDaemons(netns: string, name: string): Promise<void> {
+    const pids = (await this.daemonsIn(netns, name)).map((p) => p.pid);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    const deadline = Date.now() + 5000;
+    while (pids.some(isAlive)) {
+      if (Date.now() > deadline) throw new Error(`${name} in ${netns} did not exit after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async daemonsIn(netns: string, name: string): Promise<{ pid: number; argv: string[] }[]> {
+    if (!(await this.listNetns()).includes(netns)) return [];
+    const out = await exec(['ip', 'netns', 'pids', netns]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => ({ pid: Number(l), argv: cmdline(Number(l)) }))
+      .filter((p) => p.argv.includes(name));
+  }
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
   }
 }

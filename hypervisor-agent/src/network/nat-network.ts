@@ -1,7 +1,9 @@
 // NAT desktops: per desktop a network namespace holding the tap its QEMU opens, a veth link
-// to the host and the namespace's own rules; on the host one shared table. Everything a
-// desktop owns goes with its namespace, so teardown and restart cleanup are by name.
+// to the host, the namespace's own rules and a DHCP server; on the host one shared table.
+// Everything a desktop owns goes with its namespace, so teardown and restart cleanup are by name.
+import { writeFileSync } from 'fs';
 import { logger } from '../logger';
+import type { UserIds } from '../vm/layout';
 import {
   GUEST_NET,
   hostIfName,
@@ -14,6 +16,7 @@ import {
   pickTransitLink,
 } from './addressing';
 import { inNetns, NetCommands } from './commands';
+import { checkLeaseS, DHCP_DAEMON, dhcpFiles, dhcpServerArgv, dhcpServerConfig } from './dhcp';
 import { hostRuleset, namespaceRuleset, NatRulesConfig } from './nft-rules';
 
 /** A desktop's network, stored in its VM record so a restarted agent can remove it. */
@@ -33,6 +36,10 @@ export interface NatConfig {
   tapUser?: string;
   /** Names this agent's namespaces (several agents may share a host). */
   tag: string;
+  /** Lease the namespace's DHCP server gives (seconds). */
+  dhcpLeaseS: number;
+  /** Who the DHCP server runs as (QEMU's user); none: root. */
+  dhcpUser?: UserIds;
 }
 
 export class NatNetworks {
@@ -49,6 +56,7 @@ export class NatNetworks {
     if (cfg.dns !== undefined) parseIpv4(cfg.dns);
     this.rules = { transitSubnet: cfg.transitSubnet, dns: cfg.dns };
     if (!/^[a-z0-9]{1,16}$/.test(cfg.tag)) throw new Error(`bad network tag "${cfg.tag}"`);
+    checkLeaseS(cfg.dhcpLeaseS);
   }
 
   /**
@@ -64,15 +72,18 @@ export class NatNetworks {
     }
   }
 
-  /** Creates the desktop's namespace, tap, transit link and rules; all or nothing. */
-  async setup(vmId: string): Promise<NatLease> {
+  /**
+   * Creates the desktop's namespace, tap, transit link, rules and DHCP server (its files in
+   * `dir`, the VM's directory); all or nothing.
+   */
+  async setup(vmId: string, dir: string): Promise<NatLease> {
     await this.ensureHost();
-    const job = this.allocating.then(() => this.create(vmId));
+    const job = this.allocating.then(() => this.create(vmId, dir));
     this.allocating = job.catch(() => undefined);
     return job;
   }
 
-  private async create(vmId: string): Promise<NatLease> {
+  private async create(vmId: string, dir: string): Promise<NatLease> {
     const link = pickTransitLink(this.net, vmId, await this.cmds.hostIpv4Addrs());
     const lease: NatLease = {
       netns: netnsName(this.cfg.tag, vmId),
@@ -104,6 +115,7 @@ export class NatNetworks {
       );
       await this.cmds.sysctl('net.ipv4.ip_forward', '1', lease.netns);
       await this.cmds.nft(namespaceRuleset(this.rules), lease.netns);
+      await this.ensureDhcp(lease, dir);
       return lease;
     } catch (err) {
       await this.teardown(lease);
@@ -111,8 +123,26 @@ export class NatNetworks {
     }
   }
 
+  /**
+   * Starts the desktop's DHCP server unless it runs (a re-adopted desktop's may have died
+   * while no agent ran): without it the guest drops its address when slirp's lease ends.
+   */
+  async ensureDhcp(lease: NatLease, dir: string): Promise<void> {
+    const files = dhcpFiles(dir);
+    if (await this.cmds.daemonRuns(lease.netns, DHCP_DAEMON, files.conf)) return;
+    writeFileSync(files.conf, dhcpServerConfig(NS_TAP, files, this.cfg.dhcpLeaseS, !!this.cfg.dns));
+    this.cmds.startDaemon(
+      this.launchArgv(lease, dhcpServerArgv(files, this.cfg.dhcpUser)),
+      files.log,
+    );
+  }
+
   /** Removes the desktop's network (its QEMU must be gone); missing parts are fine. */
   async teardown(lease: NatLease): Promise<void> {
+    // Its DHCP server would keep the namespace alive after its name is gone.
+    await this.cmds
+      .killDaemons(lease.netns, DHCP_DAEMON)
+      .catch((err: unknown) => logger.warn({ err, netns: lease.netns }, 'DHCP server not stopped'));
     // Deleting the host end takes the namespace's end with it, even if the namespace lingers.
     await this.cmds.ipBatch([`link del ${lease.hostIf}`]).catch(() => undefined);
     await this.cmds.deleteNetns(lease.netns);

@@ -3,17 +3,20 @@
 // reaches nothing; networks go with their desktops, across an agent restart too.
 import { ChildInfo } from '@forkdesk/agent-contract';
 import { execFileSync } from 'child_process';
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { ForkEngine } from '../fork/fork-engine';
 import { IntEnv, openIntEnv } from '../testing/int-env';
-import { isVmProcess } from '../vm/process';
+import { isAlive, isVmProcess } from '../vm/process';
+import { SystemNetCommands } from './commands';
 import { HOST_TABLE } from './nft-rules';
 import { buildNetImage } from '../testing/net-image';
 import { FakeInternet, startFakeInternet } from '../testing/internet';
 
 jest.setTimeout(240_000);
+
+const LEASE_S = 10;
 
 const netnsList = (): string[] =>
   execFileSync('ip', ['netns', 'list'])
@@ -21,6 +24,13 @@ const netnsList = (): string[] =>
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
     .filter(Boolean);
+/** The DHCP servers running in a namespace. */
+const dhcpPids = (netns: string): number[] =>
+  execFileSync('ip', ['netns', 'pids', netns])
+    .toString()
+    .split('\n')
+    .filter((p) => p && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('udhcpd'))
+    .map(Number);
 const linkExists = (name: string): boolean => {
   try {
     execFileSync('ip', ['link', 'show', name], { stdio: 'ignore' });
@@ -64,7 +74,12 @@ describe('NAT desktops on real QEMU', () => {
   };
 
   beforeAll(async () => {
-    env = await openIntEnv('natint', { FORKDESK_WARM_POOL_MAX: '0' });
+    // A short lease from the namespaces' DHCP servers: several lease periods pass in a minute.
+    env = await openIntEnv('natint', {
+      FORKDESK_WARM_POOL_MAX: '0',
+      FORKDESK_NAT_DHCP_LEASE_S: String(LEASE_S),
+      FORKDESK_REAP_MS: '500',
+    });
     inet = await startFakeInternet(String(process.pid % 100000));
     host = createServer((_req, res) => res.end('host-ok\n'));
     await new Promise<void>((resolve) => host.listen(0, '0.0.0.0', resolve));
@@ -171,6 +186,76 @@ describe('NAT desktops on real QEMU', () => {
     ).toEqual({ internet: 'closed', hostPublic: 'closed', slirpHost: 'closed' });
   });
 
+  it("a NAT desktop's DHCP lease is renewed in its namespace; without the server it lapses", async () => {
+    /** The guest's DHCP events (see net-image.ts): [event, ip, lease s, server]. */
+    const dhcpLog = async (id: string): Promise<string[][]> =>
+      (await env.engine.exec(id, { command: ['cat', '/run/dhcp.log'], timeoutMs: 10_000 })).stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
+    const internet = { internet: `http://${inet.publicAddr}:${inet.port}/` };
+    const reached = { internet: `open:internet-ok ${inet.publicAddr}` };
+    const [kept] = await env.engine.fork(templateId, 1, 'nat');
+    const [control] = await env.engine.fork(templateId, 1, 'nat');
+    if (!kept || !control) throw new Error('fork returned nothing');
+    // The template's lease came from slirp's own server, for a day.
+    const inherited = await dhcpLog(kept.id);
+    expect(inherited.at(-1)).toEqual(['bound', '10.0.2.15', '86400', '10.0.2.2']);
+    expect(await probe(kept.id, internet)).toEqual(reached);
+    // Each guest renews at once (as it would at half of slirp's lease, 12 h after the template
+    // booted); its namespace's server answers with the short lease, renewed from then on.
+    const renewNow = ['sh', '-c', 'kill -USR1 $(cat /run/udhcpc.pid)'];
+    for (const c of [kept, control]) await env.engine.exec(c.id, { command: renewNow });
+    const since = inherited.length;
+    const after = async (id: string): Promise<string[][]> => (await dhcpLog(id)).slice(since);
+    const shortLease = ['renew', '10.0.2.15', String(LEASE_S), '10.0.2.2'];
+    const deadline = Date.now() + 30_000;
+    while (!(await after(control.id)).some((e) => e.join() === shortLease.join())) {
+      if (Date.now() > deadline) throw new Error('the guest got no answer from its namespace');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const t0 = Date.now();
+    // The control's server goes: its guest drops the address when the short lease ends.
+    const lc = env.engine.vmRecord(control.id)?.network;
+    await new SystemNetCommands().killDaemons(lc?.netns ?? '', 'udhcpd');
+    let renewals = 0;
+    while (Date.now() - t0 < 5 * LEASE_S * 1000 || renewals < 4) {
+      if (Date.now() - t0 > 120_000) throw new Error(`only ${renewals} renewals in 120 s`);
+      await new Promise((r) => setTimeout(r, 3000));
+      const events = await after(kept.id);
+      expect(events.filter((e) => e[0] !== 'renew')).toEqual([]);
+      renewals = events.filter((e) => e.join() === shortLease.join()).length;
+    }
+    process.stderr.write(
+      `DHCP: ${renewals} renewals of a ${LEASE_S} s lease in ${Math.round((Date.now() - t0) / 1000)} s\n`,
+    );
+    expect(await probe(kept.id, internet)).toEqual(reached);
+    expect((await after(control.id)).map((e) => e[0])).toContain('deconfig');
+    expect(await probe(control.id, internet)).toEqual({ internet: 'closed' });
+    for (const c of [kept, control]) await env.engine.destroy(c.id);
+  });
+
+  it('a desktop whose QEMU dies is removed by the running agent: directory, network, DHCP server', async () => {
+    const [d] = await env.engine.fork(templateId, 1, 'nat');
+    if (!d) throw new Error('fork returned nothing');
+    const rec = env.engine.vmRecord(d.id);
+    const [dhcpPid, ...more] = dhcpPids(rec?.network?.netns ?? '');
+    expect(dhcpPid).toBeDefined();
+    expect(more).toEqual([]);
+    const t0 = Date.now();
+    process.kill(d.pid, 'SIGKILL');
+    while (env.engine.vmRecord(d.id)) {
+      if (Date.now() - t0 > 10_000) throw new Error('the dead VM was not removed within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.stderr.write(`dead VM removed ${Date.now() - t0} ms after its QEMU died\n`);
+    expect(existsSync(rec?.dir ?? '/')).toBe(false);
+    expect(netnsList()).not.toContain(rec?.network?.netns);
+    expect(linkExists(rec?.network?.hostIf ?? '')).toBe(false);
+    expect(isAlive(dhcpPid ?? 0)).toBe(false);
+    expect(env.engine.getChild(d.id)).toBeUndefined();
+  });
+
   it('a restarted agent keeps living NAT desktops and removes the networks of lost ones', async () => {
     const la = env.engine.vmRecord(a.id)?.network;
     const lb = env.engine.vmRecord(b.id)?.network;
@@ -195,6 +280,14 @@ describe('NAT desktops on real QEMU', () => {
     expect(names).not.toContain(stale);
     expect(linkExists(lb?.hostIf ?? '')).toBe(false);
     expect(env.engine.getChild(b.id)).toBeUndefined();
+    // A's DHCP server outlived the agent, as its QEMU did; one that died is started again.
+    const [survivor] = dhcpPids(la?.netns ?? '');
+    expect(survivor).toBeDefined();
+    await env.engine.close();
+    process.kill(survivor ?? 0, 'SIGKILL');
+    while (isAlive(survivor ?? 0)) await new Promise((res) => setTimeout(res, 10));
+    env.engine = await ForkEngine.open(env.cfg);
+    expect(dhcpPids(la?.netns ?? '')).toHaveLength(1);
     // The restarted agent put the host's table back for its living NAT desktop.
     execFileSync('nft', ['list', 'table', 'inet', HOST_TABLE], { stdio: 'ignore' });
     expect(await probe(a.id, { internet: `http://${inet.publicAddr}:${inet.port}/` })).toEqual({

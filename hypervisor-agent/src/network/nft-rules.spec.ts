@@ -47,6 +47,7 @@ describe('nftables rules of NAT desktops', () => {
         '\t}',
         '\tchain input {',
         '\t\ttype filter hook input priority filter; policy drop;',
+        '\t\tiifname "tap0" udp sport 68 udp dport 67 accept',
         '\t}',
         '\tchain forward {',
         '\t\ttype filter hook forward priority filter; policy drop;',
@@ -71,9 +72,9 @@ describe('nftables rules of NAT desktops', () => {
     expect(lines[3]).toBe(
       '\t\tiifname "tap0" ip daddr 10.0.2.3 meta l4proto { tcp, udp } th dport 53 dnat ip to 10.1.2.3',
     );
-    expect(lines[10]).toBe(
+    expect(lines[11]).toBe(
       '\t\tiifname "tap0" ip daddr 10.1.2.3 meta l4proto { tcp, udp } th dport 53 accept',
     );
-    expect(lines[11]).toMatch(/^\t\tiifname "tap0" ip daddr \{ .* \} drop$/);
+    expect(lines[12]).toMatch(/^\t\tiifname "tap0" ip daddr \{ .* \} drop$/);
   });
 });

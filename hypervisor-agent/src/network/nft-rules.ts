@@ -68,7 +68,7 @@ export function hostRuleset(cfg: NatRulesConfig): string {
 /**
  * One desktop's namespace: the guest's packets go out of the uplink masqueraded as the
  * namespace's transit address (every guest keeps slirp's 10.0.2.15); only replies come back;
- * the namespace itself answers nothing but ARP. It also drops the blocked ranges and the
+ * the namespace itself answers nothing but ARP and the guest's DHCP. It also drops the blocked ranges and the
  * transit links (host and other desktops), so a flushed host ruleset (e.g. a reload of the
  * host's firewall) still leaves those out of reach.
  */
@@ -88,6 +88,8 @@ export function namespaceRuleset(cfg: NatRulesConfig): string {
     `\t}`,
     `\tchain input {`,
     `\t\ttype filter hook input priority filter; policy drop;`,
+    // The namespace's DHCP server (see dhcp.ts).
+    `\t\tiifname ${tap} udp sport 68 udp dport 67 accept`,
     `\t}`,
     `\tchain forward {`,
     `\t\ttype filter hook forward priority filter; policy drop;`,

@@ -1,5 +1,5 @@
-// Test-only: the tiny image with a NIC driver and slirp's static addressing (what a desktop
-// image gets from slirp's DHCP), as a second initramfs appended to the tiny one (the kernel
+// Test-only: the tiny image with a NIC driver and a DHCP client (slirp's DHCP gives the
+// template its address), as a second initramfs appended to the tiny one (the kernel
 // unpacks concatenated archives in order; later files replace earlier ones).
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -24,9 +24,26 @@ const NET_MODULES = [
 ];
 const INSMOD_LINE = 'while read -r m; do insmod "/lib/modules/$m"; done < /etc/modules.order';
 const NET_SETUP = [
-  '# Test image: slirp DHCP addressing, kept by forks whether their NIC is slirp or a NAT tap.',
+  "# Test image: the address comes from slirp's DHCP while the template boots (udhcpc goes on",
+  '# renewing it in the background), as a desktop image gets it; forks keep it on a NAT tap.',
+  '# slirp gives no router while restricted (the template boots so): the route is static.',
   'ip link set lo up',
-  'ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2',
+  'ip link set eth0 up',
+  'udhcpc -i eth0 -s /etc/udhcpc.script -p /run/udhcpc.pid -t 20 -T 1 2>>/run/dhcp.err',
+  'ip route add default via 10.0.2.2',
+].join('\n');
+/** udhcpc's hook: applies the lease and logs each event as "<event> <ip> <lease s> <server>". */
+const UDHCPC_SCRIPT = [
+  '#!/bin/sh',
+  'echo "$1 $ip $lease $serverid" >> /run/dhcp.log',
+  'case "$1" in',
+  '  bound|renew)',
+  '    ip addr show dev "$interface" | grep -q "inet $ip/" ||',
+  '      { ip addr flush dev "$interface"; ip addr add "$ip/24" dev "$interface"; }',
+  '    [ -z "$router" ] || ip route replace default via "$router" ;;',
+  '  deconfig) ip addr flush dev "$interface" ;;',
+  'esac',
+  '',
 ].join('\n');
 
 export async function buildNetImage(
@@ -46,6 +63,7 @@ export async function buildNetImage(
   const files: [string, Buffer, number][] = [
     ['init', Buffer.from(init.replace(INSMOD_LINE, `${INSMOD_LINE}\n${NET_SETUP}`)), 0o755],
     ['etc/modules.order', Buffer.from(order + NET_MODULES.join('\n') + '\n'), 0o644],
+    ['etc/udhcpc.script', Buffer.from(UDHCPC_SCRIPT), 0o755],
     ...NET_MODULES.map((m): [string, Buffer, number] => [
       `lib/modules/${m}`,
       readFileSync(join(modRoot, m)),

@@ -40,12 +40,21 @@ export function launchQemu(binary: string, args: string[], logFile: string): Lau
   }
 }
 
-/** True when `pid` is alive (not a zombie) and is QEMU for VM `id`. */
-export function isVmProcess(pid: number, id: string): boolean {
+/** True when `pid` is alive (not a zombie: one the agent started stays so until reaped). */
+export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` is alive (not a zombie) and is QEMU for VM `id`. */
+export function isVmProcess(pid: number, id: string): boolean {
+  if (!isAlive(pid)) return false;
+  try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return cmdline.includes(`${id},process=fd-${id}`);
   } catch {

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { auth } from '../api/client';
-import { fieldErrors } from '../api/errors';
+import { fieldErrors, sentence } from '../api/errors';
 import { ApiError } from '../api/http';
 import { Alert, Notice } from '../components/Alert';
 import { Field } from '../components/Field';
@@ -57,7 +57,7 @@ export function PasswordPage() {
   // The broker answers 401/403 for a wrong current password: show it on that field.
   const wrongCurrent =
     error instanceof ApiError && (error.status === 401 || error.status === 403)
-      ? error.message || 'The current password is wrong.'
+      ? sentence(error.message) || 'The current password is wrong.'
       : undefined;
   const formError = !wrongCurrent && error && !Object.keys(fe.byField).length ? error : null;
   return (
