@@ -221,6 +221,7 @@ export class ForkEngine implements EnginePort {
     network: NetworkMode = 'restricted',
   ): Promise<ChildInfo[]> {
     const children = await this.forker.fork(templateId, count, { useWarm: true, network });
+    for (const c of children) void this.personalizer.prepare(c.id);
     return children.map((r) => childInfo(r));
   }
 

@@ -25,6 +25,8 @@ const run = promisify(execFile);
 const FORK_HOOK_TIMEOUT_MS = 60_000;
 
 export class Personalizer {
+  private readonly plugging = new Map<string, Promise<void>>();
+
   constructor(
     private readonly cfg: EngineConfig,
     private readonly user: UserIds | undefined,
@@ -138,10 +140,38 @@ export class Personalizer {
     }
   }
 
-  private async plugClipboard(vm: VmEntry): Promise<void> {
-    if (vm.clipboard) return;
-    await withQmp(vm.spec.qmpSocket, (qmp) => hotplugClipboard(qmp));
-    vm.clipboard = true;
+  /**
+   * Readies a new child of an image with a fork hook for whoever gets it, before anyone waits:
+   * the clipboard channel is plugged (the guest's udev handles the new port now, not during the
+   * user's hook) and the guest agent has run a shell once (its exec path and the hook's shell
+   * are translated now: TCG starts each child with an empty translation cache). Measured on
+   * the golden image: the hook 700-870 → 150-220 ms in the guest, 1.1-1.9 → 0.5-0.6 s at the
+   * host. Never throws: personalization plugs the channel itself if this failed.
+   */
+  async prepare(id: string): Promise<void> {
+    const vm = this.vms.entry(id);
+    if (!vm?.imageVersion || !this.images.get(vm.imageVersion)?.forkHook) return;
+    try {
+      await this.plugClipboard(vm);
+      await (await this.vms.guest(id)).exec(['/bin/sh', '-c', ':'], 30_000);
+    } catch (err) {
+      logger.warn({ err, vm: id }, 'could not prepare a new child ahead of its user');
+    }
+  }
+
+  /** One plug per VM, whoever asks first (preparation and personalization may overlap). */
+  private plugClipboard(vm: VmEntry): Promise<void> {
+    if (vm.clipboard) return Promise.resolve();
+    let p = this.plugging.get(vm.id);
+    if (!p) {
+      p = withQmp(vm.spec.qmpSocket, (qmp) => hotplugClipboard(qmp))
+        .then(() => {
+          vm.clipboard = true;
+        })
+        .finally(() => this.plugging.delete(vm.id));
+      this.plugging.set(vm.id, p);
+    }
+    return p;
   }
 
   /** Hot-plugs the user's disk, created blank first when missing and a size is given. */
