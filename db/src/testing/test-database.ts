@@ -1,7 +1,9 @@
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../data-source';
+// Through the package, not '../data-source': a test loading db's built entities (a bench run by
+// tsx) must get this data source on those same entity classes, not a second copy from src.
+import { createDataSource } from '@forkdesk/db';
 
 export interface TestDatabase {
   url: string;

@@ -74,6 +74,8 @@ export async function waitUsable(
   }
 }
 
+const OVERLAID = "!!document.querySelector('.viewer-overlay')";
+
 async function waitPanel(
   page: Page,
   vmDir: string,
@@ -85,20 +87,22 @@ async function waitPanel(
   let dumpedAt = 0;
   for (;;) {
     if (Date.now() > end) throw new Error(`not usable within ${USABLE_TIMEOUT_MS} ms`);
-    // The VM's screen, again every 300 ms: its panel may still change after the first look.
-    if (Date.now() - dumpedAt > 300) {
+    // The VM's screen, again every 300 ms until it shows the user, then every second (its panel
+    // may still change after the first look): a storm's samples must not load the host.
+    if (Date.now() - dumpedAt > (vmLabel ? 1000 : 300)) {
       vm = await screendump(vmDir);
       dumpedAt = Date.now();
       const l = panelLabel(vm);
       // Another label text changes hundreds of pixels; the VM's own frames are exact.
       vmLabel = differingPixels(l, frozenLabel) > 20 ? l : undefined;
     }
-    if (vm && vmLabel) {
+    // Seen by the person, not only drawn on the canvas: the viewer's progress overlay is gone.
+    if (vm && vmLabel && !(await page.evaluate<boolean>(OVERLAID))) {
       const canvas = await canvasRegion(page, labelRect(vm));
       const at = await pageNow(page);
       if (canvas && differingPixels(canvas, vmLabel) <= vmLabel.length / 300) return at;
     }
-    await sleep(30);
+    await sleep(50);
   }
 }
 
@@ -112,7 +116,16 @@ export async function openTerminal(page: Page, height: number): Promise<number> 
   for (;;) {
     if ((await canvasLightPixels(page, height - 32)) > before + 40_000)
       return (await pageNow(page)) - t0;
-    if (Date.now() > end) throw new Error('no terminal window within 20 s');
+    if (Date.now() > end) {
+      const shot = path.join(
+        ROOT,
+        '.forkdesk',
+        'screenshots',
+        `journey-no-terminal-${Date.now()}.png`,
+      );
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      throw new Error(`no terminal window within 20 s (${shot})`);
+    }
     await sleep(30);
   }
 }
