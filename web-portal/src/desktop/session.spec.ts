@@ -27,6 +27,12 @@ class FakeDisplay {
     this.scaled = s;
   };
   showCursor = () => undefined;
+  /** The frames are drawn when `drawPending()` runs the callbacks waiting on them. */
+  pending: (() => void)[] = [];
+  flush = (cb: () => void) => {
+    this.pending.push(cb);
+  };
+  drawPending = () => this.pending.splice(0).forEach((cb) => cb());
 }
 class FakeClient {
   display = new FakeDisplay();
@@ -37,6 +43,7 @@ class FakeClient {
   onstatechange: ((s: number) => void) | null = null;
   onerror: ((s: { code: number }) => void) | null = null;
   onclipboard: unknown = null;
+  onsync: ((t: number) => void) | null = null;
   constructor(readonly tunnel: FakeTunnel) {
     fake.clients.push(this);
   }
@@ -145,6 +152,25 @@ describe('display session', () => {
     expect(drawn).toHaveBeenCalledTimes(1);
     jest.advanceTimersByTime(1000);
     expect(drawn).toHaveBeenCalledTimes(1);
+    s.close();
+  });
+
+  it('reports the first picture as soon as the frame that has it is drawn, not at the next look', async () => {
+    jest.useFakeTimers();
+    const { s, drawn, picture } = setup();
+    s.start();
+    await flush();
+    const client = fake.clients[0];
+    client.onstatechange?.(3);
+    client.onsync?.(1); // a flat frame
+    client.display.drawPending();
+    expect(drawn).not.toHaveBeenCalled();
+    picture.shown = true;
+    client.onsync?.(2); // the frame with the picture, still being drawn
+    expect(drawn).not.toHaveBeenCalled();
+    client.display.drawPending();
+    expect(drawn).toHaveBeenCalledTimes(1);
+    expect(client.onsync).toBeNull();
     s.close();
   });
 

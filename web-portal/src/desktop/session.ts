@@ -144,19 +144,28 @@ export class DisplaySession {
     client.connect(connectData(ticket.token, size, dpiFor(window.devicePixelRatio)));
   }
 
-  /** Reports `drawn` once the connected display shows content (checked on a thumbnail). */
+  /**
+   * Reports `drawn` once the connected display shows content (checked on a thumbnail): after
+   * each frame the server ends (its sync, once drawn), so the progress lifts with the frame
+   * that has the picture, and on a timer as well.
+   */
   private watchFirstPicture(client: Guacamole.Client): void {
     clearInterval(this.drawnTimer);
     const display = client.getDisplay();
-    this.drawnTimer = setInterval(() => {
-      if (client !== this.client) {
+    let done = false;
+    const check = (): void => {
+      if (done || client !== this.client) {
         clearInterval(this.drawnTimer);
         return;
       }
       if (!(this.opts.hasPicture ?? this.canvasPicture)(display)) return;
+      done = true;
       clearInterval(this.drawnTimer);
+      client.onsync = null;
       this.events.drawn?.();
-    }, DRAWN_CHECK_MS);
+    };
+    client.onsync = () => display.flush(check);
+    this.drawnTimer = setInterval(check, DRAWN_CHECK_MS);
   }
 
   private readonly canvasPicture = (display: Guacamole.Display): boolean =>
