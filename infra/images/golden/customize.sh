@@ -18,8 +18,9 @@ chmod 0700 /var/lib/forkdesk-home
 passwd -l desktop >/dev/null
 passwd -l root >/dev/null
 
-# Services: X, the holding screen and the desktop session at boot.
-systemctl enable forkdesk-x.service forkdesk-greeter.service forkdesk-session.service >/dev/null
+# Services: the network, X, the holding screen and the desktop session at boot.
+systemctl enable forkdesk-net.service forkdesk-x.service forkdesk-greeter.service \
+  forkdesk-session.service >/dev/null
 systemctl set-default graphical.target >/dev/null
 # The panel's launchers start the user's programs through forkdesk-launch (the user's HOME).
 install -d /usr/local/share/applications

@@ -85,6 +85,17 @@ describe('golden desktop image', () => {
       ),
     );
     expect(new Set(ids).size).toBe(3);
+    // Each has slirp's fixed address, route and DNS (a NAT pool's desktop reaches out through them).
+    const net = await lab.engine.exec(made[0]!.id, {
+      command: [
+        'sh',
+        '-c',
+        'ip -4 -o address show eth0; ip route show default; cat /etc/resolv.conf',
+      ],
+    });
+    expect(net.stdout).toMatch(/inet 10\.0\.2\.15\/24/);
+    expect(net.stdout).toMatch(/^default via 10\.0\.2\.2 dev eth0/m);
+    expect(net.stdout).toMatch(/^nameserver 10\.0\.2\.3$/m);
   });
 
   it("keeps a file written in alice's persistent disk across destroying and re-forking her desktop", async () => {
