@@ -87,6 +87,8 @@ export interface CreateTemplateRequest {
 
 /** A desktop's network: a pool's setting, so the broker's contract declares it. */
 export type { NetworkMode };
+/** CPU limits (ForkRequest.cpuLimitPercent) are a pool's setting too. */
+export { cpuLimitProblem, MIN_CPU_LIMIT_PERCENT } from '@forkdesk/broker-contract';
 
 export interface ForkRequest {
   templateId: string;
@@ -109,9 +111,6 @@ export interface ForkRequest {
 
 /** What a fork request sets on its children (the broker takes it from the pool). */
 export type ForkSettings = Pick<ForkRequest, 'network' | 'cpuLimitPercent'>;
-
-/** The lowest CPU limit: under a tenth of a core a desktop cannot even draw its screen. */
-export const MIN_CPU_LIMIT_PERCENT = 10;
 
 export interface Personalization {
   hostname?: string;

@@ -10,9 +10,9 @@ describe('CPU limit', () => {
   it('refuses the rest with a RangeError (a 400) naming the range', () => {
     expect(() => checkCpuLimit(9, 1)).toThrow(RangeError);
     expect(() => checkCpuLimit(101, 1)).toThrow(
-      'cpuLimitPercent must be a whole number from 10 to 100 (the template has 1 vCPU, 100 each), got 101',
+      'cpuLimitPercent must be a whole number from 10 to 100 (1 vCPU × 100), got 101',
     );
-    expect(() => checkCpuLimit(201, 2)).toThrow(/from 10 to 200 \(the template has 2 vCPUs/);
+    expect(() => checkCpuLimit(201, 2)).toThrow(/from 10 to 200 \(2 vCPUs × 100\)/);
     expect(() => checkCpuLimit(50.5, 2)).toThrow(/whole number/);
     expect(() => checkCpuLimit(Number.NaN, 2)).toThrow(RangeError);
   });

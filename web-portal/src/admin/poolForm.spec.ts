@@ -1,4 +1,5 @@
-import { changedFields, EMPTY_POOL, poolProblems, toPoolInput } from './poolForm';
+import type { PoolView } from '@forkdesk/broker-contract';
+import { changedFields, EMPTY_POOL, poolProblems, toPoolInput, valuesOf } from './poolForm';
 
 describe('pool form', () => {
   const good = { ...EMPTY_POOL, name: 'dev-desktops', imageId: 'img-1' };
@@ -10,6 +11,7 @@ describe('pool form', () => {
       imageId: 'img-1',
       vcpus: 2,
       memoryMib: 2048,
+      cpuLimitPercent: null,
       minSpare: 1,
       maxSize: 10,
       refreshPolicy: 'on_logoff',
@@ -32,6 +34,27 @@ describe('pool form', () => {
   it('carries the assignment mode and the persistent home', () => {
     const v = { ...good, assignmentMode: 'dedicated', persistentHome: 'true' };
     expect(toPoolInput(v)).toMatchObject({ assignmentMode: 'dedicated', persistentHome: true });
+  });
+
+  it('takes an empty CPU limit as none and a limit up to 100 per vCPU', () => {
+    expect(toPoolInput({ ...good, cpuLimitPercent: ' ' }).cpuLimitPercent).toBeNull();
+    expect(poolProblems({ ...good, cpuLimitPercent: '200' })).toEqual({});
+    expect(toPoolInput({ ...good, cpuLimitPercent: '150' }).cpuLimitPercent).toBe(150);
+    for (const bad of ['5', '201', '50.5', 'half'])
+      expect(poolProblems({ ...good, cpuLimitPercent: bad }).cpuLimitPercent).toBe(
+        'CPU limit must be a whole number from 10 to 200 (100 per vCPU), or empty for no limit.',
+      );
+    // With a bad vCPU count only that is named: the limit's range depends on it.
+    expect(Object.keys(poolProblems({ ...good, vcpus: '0', cpuLimitPercent: '150' }))).toEqual([
+      'vcpus',
+    ]);
+    const view = { ...toPoolInput(good), cpuLimitPercent: 50 } as PoolView;
+    expect(valuesOf(view).cpuLimitPercent).toBe('50');
+    expect(valuesOf({ ...view, cpuLimitPercent: null }).cpuLimitPercent).toBe('');
+    const before = toPoolInput(good);
+    expect(changedFields({ ...before, cpuLimitPercent: 50 }, before)).toEqual({
+      cpuLimitPercent: null,
+    });
   });
 
   it('patches only what changed', () => {
