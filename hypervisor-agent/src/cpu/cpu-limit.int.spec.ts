@@ -1,8 +1,10 @@
 // Real QEMU (TCG): a child forked with a CPU limit has the quota in its own CPU cgroup, reports
-// it, and a busy loop in its guest gets no more CPU than that; a re-fork keeps the limit.
+// it, and a busy loop in its guest gets no more CPU than that; a re-fork keeps the limit, and
+// so does an agent restart.
 import type { ChildInfo } from '@forkdesk/agent-contract';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { ForkEngine } from '../fork/fork-engine';
 import { cpuGroupOf, cpuLimitOf, cpuTimeMs, type CpuGroup } from '../testing/cpu-cgroup';
 import { IntEnv, openIntEnv } from '../testing/int-env';
 
@@ -83,6 +85,22 @@ describe('CPU limit of a forked child on real QEMU', () => {
     for (const c of children) {
       expect(c.cpuLimitPercent).toBe(LIMIT);
       expect(cpuLimitOf(cpuGroupOf(c.pid))).toBe(LIMIT);
+    }
+  });
+
+  it('keeps the limits of running desktops across an agent restart', async () => {
+    const ids = env.engine.listChildren().map((c) => c.id);
+    expect(ids).toHaveLength(2);
+    await env.engine.close();
+    const again = await ForkEngine.open(env.cfg, { warm: false });
+    try {
+      for (const id of ids) {
+        const c = again.getChild(id);
+        expect(c?.cpuLimitPercent).toBe(LIMIT);
+        expect(cpuLimitOf(cpuGroupOf(c?.pid ?? 0))).toBe(LIMIT);
+      }
+    } finally {
+      await again.close();
     }
   });
 });
