@@ -216,8 +216,8 @@ export class ForkEngine implements EnginePort {
 
   // ---------------------------------------------------------------- forks and VMs
 
-  async fork(templateId: string, count: number, opts: ForkSettings = {}): Promise<ChildInfo[]> {
-    const { network = 'restricted', cpuLimitPercent: cpuLimit } = opts;
+  async fork(templateId: string, count: number, settings: ForkSettings = {}): Promise<ChildInfo[]> {
+    const { network = 'restricted', cpuLimitPercent: cpuLimit } = settings;
     const template = this.templates.get(templateId);
     if (cpuLimit !== undefined && template) checkCpuLimit(cpuLimit, template.shape.vcpus);
     const children = await this.forker.fork(templateId, count, { useWarm: true, network });

@@ -176,13 +176,13 @@ describe('portal against a real broker', () => {
     await page.getByRole('button', { name: 'New pool' }).click();
     const form = page.getByRole('form', { name: 'New pool' });
     // A bad value is caught on its field, linked by aria-describedby.
-    await form.getByLabel('Name').fill('e2e pool');
+    await form.getByLabel('Name').fill('e2e/pool');
     await form.getByRole('button', { name: 'Create pool' }).click();
     const nameInput = form.getByLabel('Name');
     expect(await nameInput.getAttribute('aria-invalid')).toBe('true');
     const described = (await nameInput.getAttribute('aria-describedby')) ?? '';
     expect(await page.locator(`[id="${described}"]`).textContent()).toMatch(
-      /letters, digits or dashes/,
+      /letters, digits, spaces or/,
     );
     await nameInput.fill('e2e-pool');
     await form.getByLabel('Golden image').selectOption({ label: 'e2e-desktop' });

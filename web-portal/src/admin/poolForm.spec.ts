@@ -6,6 +6,7 @@ describe('pool form', () => {
 
   it('accepts a sensible pool and converts numbers', () => {
     expect(poolProblems(good)).toEqual({});
+    expect(poolProblems({ ...good, name: 'Standard desktop' })).toEqual({});
     expect(toPoolInput(good)).toEqual({
       name: 'dev-desktops',
       imageId: 'img-1',
@@ -23,7 +24,7 @@ describe('pool form', () => {
   });
 
   it('names each problem on its field', () => {
-    const p = poolProblems({ ...good, name: 'bad name', imageId: '', vcpus: '1.5', maxSize: '' });
+    const p = poolProblems({ ...good, name: 'bad/name', imageId: '', vcpus: '1.5', maxSize: '' });
     expect(Object.keys(p).sort()).toEqual(['imageId', 'maxSize', 'name', 'vcpus']);
     expect(p.vcpus).toBe('vCPUs must be a whole number from 1 to 64.');
     expect(poolProblems({ ...good, minSpare: '5', maxSize: '2' }).minSpare).toMatch(

@@ -72,8 +72,9 @@ function isWholeIn(text: string, min: number, max: number): boolean {
 /** Problems a person can fix before the broker sees the form. */
 export function poolProblems(v: PoolValues): Partial<Record<keyof PoolSettings, string>> {
   const p: Partial<Record<keyof PoolSettings, string>> = {};
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(v.name.trim()))
-    p.name = 'Use 1–63 letters, digits or dashes, starting with a letter or digit.';
+  // The broker's rule: its own pools ("Standard desktop") must stay editable.
+  if (!/^[a-z0-9][a-z0-9 ._-]{0,63}$/i.test(v.name.trim()))
+    p.name = 'Use 1–64 letters, digits, spaces or . _ -, starting with a letter or digit.';
   if (!v.imageId) p.imageId = 'Choose the golden image.';
   for (const [key, [min, max, label]] of Object.entries(INT_LIMITS) as [
     keyof PoolSettings,
