@@ -182,6 +182,18 @@ describe('db schema on the real PostgreSQL', () => {
     );
   });
 
+  it("keeps a pool's CPU limit between 10 and its vCPUs × 100, or none", async () => {
+    const m = db.dataSource.manager;
+    const limit = (cpuLimitPercent: number | null, vcpus = 2) =>
+      m.update(Pool, { id: pool.id }, { vcpus, cpuLimitPercent });
+    await limit(200);
+    await limit(10);
+    await limit(null, 1);
+    expect(await pgError(limit(9))).toBe('23514');
+    expect(await pgError(limit(201))).toBe('23514');
+    expect(await pgError(limit(150, 1))).toBe('23514');
+  });
+
   it('treats user names case-insensitively', async () => {
     const m = db.dataSource.manager;
     expect(await pgError(m.insert(User, { username: 'ALICE' }))).toBe('23505');

@@ -7,6 +7,12 @@ export interface PoolSettings {
   imageId: string;
   vcpus: number;
   memoryMib: number;
+  /**
+   * The most CPU one desktop may use, in percent of one core (50: half a core, 200: two
+   * cores), 10 up to `vcpus` × 100; null: no limit. Desktops keep the limit they were
+   * forked with: a change applies to new ones.
+   */
+  cpuLimitPercent: number | null;
   minSpare: number;
   maxSize: number;
   refreshPolicy: RefreshPolicy;
@@ -16,6 +22,17 @@ export interface PoolSettings {
   assignmentMode: AssignmentMode;
   /** Each user's home on a disk of its own that follows them (one desktop at a time). */
   persistentHome: boolean;
+}
+
+/** The lowest CPU limit: under a tenth of a core a desktop cannot even draw its screen. */
+export const MIN_CPU_LIMIT_PERCENT = 10;
+
+/** Why `percent` is no CPU limit for desktops of `vcpus` vCPUs, or undefined when it is one. */
+export function cpuLimitProblem(percent: number, vcpus: number): string | undefined {
+  const max = vcpus * 100;
+  if (Number.isInteger(percent) && percent >= MIN_CPU_LIMIT_PERCENT && percent <= max) return;
+  const cpus = `${vcpus} vCPU${vcpus === 1 ? '' : 's'}`;
+  return `cpuLimitPercent must be a whole number from ${MIN_CPU_LIMIT_PERCENT} to ${max} (${cpus} × 100), got ${percent}`;
 }
 
 /** `POST /api/admin/pools`: name and image, the rest defaulted; `imageVersionId` pins one. */

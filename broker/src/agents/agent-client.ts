@@ -4,8 +4,8 @@ import {
   type CreateTemplateRequest,
   type ForkRequest,
   type ForkResponse,
+  type ForkSettings,
   type HostCapacity,
-  type NetworkMode,
   type Personalization,
   type RevokeDisplayRequest,
   type RevokeDisplayResponse,
@@ -36,13 +36,13 @@ export interface AgentClient {
   ensureTemplate(a: AgentEndpoint, req: CreateTemplateRequest): Promise<TemplateInfo>;
   /**
    * Forks one child of a ready template; a retry with the same key gets the same child.
-   * `network`: the pool's mode (default restricted).
+   * `settings`: the pool's network mode (default restricted) and CPU limit (default none).
    */
   fork(
     a: AgentEndpoint,
     templateId: string,
     idempotencyKey?: string,
-    network?: NetworkMode,
+    settings?: ForkSettings,
   ): Promise<ChildInfo>;
   /** Stops a child and deletes its delta; an unknown child counts as gone. */
   destroy(a: AgentEndpoint, vmId: string): Promise<void>;
@@ -126,13 +126,13 @@ export class HttpAgentClient implements AgentClient {
     a: AgentEndpoint,
     templateId: string,
     idempotencyKey?: string,
-    network?: NetworkMode,
+    settings: ForkSettings = {},
   ): Promise<ChildInfo> {
     const req: ForkRequest = {
       templateId,
       count: 1,
       ...(idempotencyKey ? { idempotencyKey } : {}),
-      ...(network ? { network } : {}),
+      ...settings,
     };
     const r = await this.call<ForkResponse>(
       a,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type * as contract from '@forkdesk/broker-contract';
-import type { NetworkMode } from '@forkdesk/agent-contract';
+import type { ForkSettings, NetworkMode } from '@forkdesk/agent-contract';
 import { AssignmentMode, DesktopState as S, SessionState } from '@forkdesk/db';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentEndpoint } from '../agents/agent-client';
@@ -249,11 +249,15 @@ export class DesktopsRepository {
     }));
   }
 
-  async networkOf(poolId: string): Promise<NetworkMode | undefined> {
-    const [r] = (await this.ds.query(`SELECT network_mode FROM pools WHERE id = $1`, [poolId])) as {
-      network_mode: NetworkMode;
-    }[];
-    return r?.network_mode;
+  /** What the pool's new desktops are forked with: its network mode and CPU limit. */
+  async forkSettingsOf(poolId: string): Promise<ForkSettings> {
+    const [r] = (await this.ds.query(
+      `SELECT network_mode, cpu_limit_percent FROM pools WHERE id = $1`,
+      [poolId],
+    )) as { network_mode: NetworkMode; cpu_limit_percent: number | null }[];
+    if (!r) return {};
+    const limit = r.cpu_limit_percent;
+    return { network: r.network_mode, ...(limit === null ? {} : { cpuLimitPercent: limit }) };
   }
 
   async setLastError(desktopId: string, error: string): Promise<void> {

@@ -106,13 +106,14 @@ export class ForkService {
    * or too slow), the request is sent once more and the agent answers the child it made.
    */
   private async forkOnce(f: PendingFork): Promise<ChildInfo> {
-    const network = await this.repo.networkOf(f.poolId);
+    // The pool's settings now: a desktop keeps them for its life, later changes are not its.
+    const settings = await this.repo.forkSettingsOf(f.poolId);
     try {
-      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
+      return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, settings);
     } catch (err) {
       if (!(err instanceof AgentCallError) || err.status !== 0) throw err;
       this.log.warn({ err, desktop: f.desktopId }, 'fork answer lost; asking again');
-      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, network);
+      return this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, settings);
     }
   }
 

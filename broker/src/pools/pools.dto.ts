@@ -10,7 +10,11 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import type { CreateEntitlementRequest, CreatePoolRequest } from '@forkdesk/broker-contract';
+import {
+  MIN_CPU_LIMIT_PERCENT,
+  type CreateEntitlementRequest,
+  type CreatePoolRequest,
+} from '@forkdesk/broker-contract';
 import { AssignmentMode, NetworkMode, RefreshPolicy } from '@forkdesk/db';
 
 export type { EntitlementView, PoolView } from '@forkdesk/broker-contract';
@@ -45,6 +49,19 @@ export class CreatePoolDto implements CreatePoolRequest {
   @Min(64)
   @Max(1048576)
   memoryMib?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: MIN_CPU_LIMIT_PERCENT,
+    maximum: 6400,
+    example: 50,
+    description:
+      'the most CPU one desktop may use, in percent of one core (50: half a core), at most vcpus × 100; null: no limit. Running desktops keep the limit they were forked with',
+  })
+  @IsOptional()
+  @IsInt({ message: 'cpuLimitPercent must be a whole number (percent of one core) or null' })
+  cpuLimitPercent?: number | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 10000, default: 1 })
   @IsOptional()

@@ -15,6 +15,7 @@ import {
   RefreshPolicy,
   User,
 } from '@forkdesk/db';
+import { cpuLimitProblem } from '@forkdesk/broker-contract';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../common/actor';
@@ -64,6 +65,7 @@ export class PoolsService {
       effectiveVersionId: (await effectiveVersion(this.ds.manager, p))?.id ?? null,
       vcpus: p.vcpus,
       memoryMib: p.memoryMib,
+      cpuLimitPercent: p.cpuLimitPercent,
       minSpare: p.minSpare,
       maxSize: p.maxSize,
       refreshPolicy: p.refreshPolicy,
@@ -88,8 +90,15 @@ export class PoolsService {
     if (minSpare > maxSize) throw new BadRequestException(['minSpare must not exceed maxSize']);
   }
 
+  /** A CPU limit one desktop of `vcpus` vCPUs can reach, or none. */
+  private checkCpuLimit(percent: number | null, vcpus: number): void {
+    const problem = percent === null ? undefined : cpuLimitProblem(percent, vcpus);
+    if (problem) throw new BadRequestException([problem]);
+  }
+
   async create(dto: CreatePoolDto, actor: Actor): Promise<PoolView> {
     this.checkSize(dto.minSpare ?? 1, dto.maxSize ?? 10);
+    this.checkCpuLimit(dto.cpuLimitPercent ?? null, dto.vcpus ?? 1);
     const pool = await conflictOnDuplicate(`pool "${dto.name}" already exists`, () =>
       this.ds.transaction(async (tx) => {
         if (!(await tx.existsBy(GoldenImage, { id: dto.imageId })))
@@ -126,6 +135,7 @@ export class PoolsService {
         Object.assign(p, dto);
         if (dto.imageVersionId) await this.checkVersion(tx, p.imageId, dto.imageVersionId);
         this.checkSize(p.minSpare, p.maxSize);
+        this.checkCpuLimit(p.cpuLimitPercent, p.vcpus);
         await tx.save(p);
         await this.audit.record(tx, actor, {
           action: 'pool.update',

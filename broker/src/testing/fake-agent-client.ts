@@ -1,8 +1,8 @@
 import type {
   ChildInfo,
   CreateTemplateRequest,
+  ForkSettings,
   HostCapacity,
-  NetworkMode,
   Personalization,
   RevokeDisplayRequest,
   RevokeDisplayResponse,
@@ -16,7 +16,8 @@ import { AgentCallError } from '../agents/agent-client';
  * instantly, so tests exercise the broker's transactions, not QEMU. Never used outside tests.
  */
 export class FakeAgentClient implements AgentClient {
-  readonly children = new Map<string, ChildInfo & { agent: string; network?: NetworkMode }>();
+  /** Each child with the agent it is on and the settings it was forked with. */
+  readonly children = new Map<string, ChildInfo & ForkSettings & { agent: string }>();
   readonly personalized: { vmId: string; p: Personalization }[] = [];
   readonly templates: CreateTemplateRequest[] = [];
   /** Display revocations received, in order. */
@@ -54,7 +55,7 @@ export class FakeAgentClient implements AgentClient {
     a: AgentEndpoint,
     templateId: string,
     idempotencyKey?: string,
-    network?: NetworkMode,
+    settings: ForkSettings = {},
   ): Promise<ChildInfo> {
     this.forkKeys.push(idempotencyKey);
     if (this.failForks) throw new AgentCallError(503, 'fake: no memory');
@@ -72,7 +73,7 @@ export class FakeAgentClient implements AgentClient {
       forkMs: 1,
       warm: true,
       agent: a.apiUrl,
-      ...(network ? { network } : {}),
+      ...settings,
     };
     this.children.set(id, child);
     if (idempotencyKey) this.byKey.set(idempotencyKey, child);

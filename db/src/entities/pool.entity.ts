@@ -8,6 +8,10 @@ import { ImageVersion } from './image-version.entity';
 @Check('ck_pools_shape', '"vcpus" > 0 AND "memory_mib" >= 64')
 @Check('ck_pools_size', '"min_spare" >= 0 AND "max_size" >= "min_spare" AND "max_size" > 0')
 @Check('ck_pools_idle_timeout', '"idle_timeout_min" >= 0')
+@Check(
+  'ck_pools_cpu_limit',
+  '"cpu_limit_percent" IS NULL OR ("cpu_limit_percent" >= 10 AND "cpu_limit_percent" <= "vcpus" * 100)',
+)
 export class Pool {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -33,6 +37,13 @@ export class Pool {
 
   @Column({ type: 'integer', default: 1024 })
   memoryMib!: number;
+
+  /**
+   * The most CPU one desktop may use, in percent of one core (50: half a core); null: no
+   * limit. A desktop keeps the limit it was forked with.
+   */
+  @Column({ type: 'integer', nullable: true })
+  cpuLimitPercent!: number | null;
 
   @Column({ type: 'integer', default: 1 })
   minSpare!: number;

@@ -5,6 +5,7 @@ import { AssignmentModesDiskLeases1765000000000 } from './1765000000000-assignme
 import { AgentProblems1765300000000 } from './1765300000000-agent-problems';
 import { HeartbeatTokenHashes1796700000000 } from './1796700000000-heartbeat-token-hashes';
 import { HeldSpares1796710000000 } from './1796710000000-held-spares';
+import { PoolCpuLimit1796720000000 } from './1796720000000-pool-cpu-limit';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AgentProblems1765300000000,
   HeartbeatTokenHashes1796700000000,
   HeldSpares1796710000000,
+  PoolCpuLimit1796720000000,
 ];

@@ -50,6 +50,8 @@ export interface ChildInfo {
   forkMs: number;
   /** True when a pre-started (warm) process took the fork. */
   warm: boolean;
+  /** The CPU limit its cgroup applies (see ForkRequest.cpuLimitPercent); absent: none. */
+  cpuLimitPercent?: number;
   memory?: MemoryUsage;
 }
 
@@ -85,6 +87,8 @@ export interface CreateTemplateRequest {
 
 /** A desktop's network: a pool's setting, so the broker's contract declares it. */
 export type { NetworkMode };
+/** CPU limits (ForkRequest.cpuLimitPercent) are a pool's setting too. */
+export { cpuLimitProblem, MIN_CPU_LIMIT_PERCENT } from '@forkdesk/broker-contract';
 
 export interface ForkRequest {
   templateId: string;
@@ -92,12 +96,21 @@ export interface ForkRequest {
   /** Default `restricted`. */
   network?: NetworkMode;
   /**
+   * The most CPU each child may use, in percent of one core (50: half a core, 200: two
+   * cores): MIN_CPU_LIMIT_PERCENT up to the template's vcpus × 100, a whole number. Applied
+   * to the child's own cgroup for its whole life; absent: no limit.
+   */
+  cpuLimitPercent?: number;
+  /**
    * Makes the fork safe to retry: a second request with the same key (while the agent runs)
    * answers the children the first one made, never forks again. The broker sends the
    * desktop's id.
    */
   idempotencyKey?: string;
 }
+
+/** What a fork request sets on its children (the broker takes it from the pool). */
+export type ForkSettings = Pick<ForkRequest, 'network' | 'cpuLimitPercent'>;
 
 export interface Personalization {
   hostname?: string;

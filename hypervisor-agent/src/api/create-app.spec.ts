@@ -6,6 +6,7 @@ import type {
   CreateTemplateRequest,
   ExecRequest,
   ExecResult,
+  ForkSettings,
   HostCapacity,
   Personalization,
   TemplateInfo,
@@ -29,6 +30,8 @@ class FakeEngine implements EnginePort {
   children = new Map<string, ChildInfo>();
   failNext?: Error;
   personalized: Personalization[] = [];
+  /** The settings of each fork call, in order. */
+  forkSettings: (ForkSettings | undefined)[] = [];
   private seq = 0;
 
   private takeFailure(): void {
@@ -71,8 +74,9 @@ class FakeEngine implements EnginePort {
     this.takeFailure();
     this.templates.delete(id);
   }
-  async fork(templateId: string, count: number): Promise<ChildInfo[]> {
+  async fork(templateId: string, count: number, settings?: ForkSettings): Promise<ChildInfo[]> {
     this.takeFailure();
+    this.forkSettings.push(settings);
     return Array.from({ length: count }, () => {
       const c: ChildInfo = {
         id: `child-${++this.seq}`,
@@ -280,6 +284,40 @@ describe('fork and children', () => {
     expect(net.body.errors).toEqual([
       { field: 'network', messages: ['network must be restricted or nat'] },
     ]);
+  });
+
+  it('passes a CPU limit on to the engine and 400s one out of range', async () => {
+    await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', cpuLimitPercent: 50 })
+      .expect(201);
+    expect(engine.forkSettings.at(-1)).toEqual({ cpuLimitPercent: 50 });
+    const low = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', cpuLimitPercent: 5 })
+      .expect(400);
+    expect(low.body.errors).toEqual([
+      {
+        field: 'cpuLimitPercent',
+        messages: ['cpuLimitPercent must be at least 10 (a tenth of a core)'],
+      },
+    ]);
+    const half = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', cpuLimitPercent: 25.5 })
+      .expect(400);
+    expect(JSON.stringify(half.body.errors)).toMatch(/cpuLimitPercent must be a whole number/);
+    // Above the template's vcpus × 100: the engine's RangeError, its message kept.
+    engine.failNext = new RangeError('cpuLimitPercent must be a whole number from 10 to 100');
+    const high = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', cpuLimitPercent: 150 })
+      .expect(400);
+    expect(high.body.message).toBe('cpuLimitPercent must be a whole number from 10 to 100');
   });
 
   it('400s malformed JSON as JSON', async () => {

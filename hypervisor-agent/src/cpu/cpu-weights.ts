@@ -3,10 +3,12 @@
 // spare below a desktop someone uses. On a busy TCG host the guests would otherwise take nearly
 // all CPU and sign-in and the API would stall. cgroup v2 cpu.weight when its cpu controller is
 // usable, else the v1 cpu hierarchy's cpu.shares, else none (logged once with the reason).
+// A pool may also cap each desktop's CPU (cpu-limit.ts): bandwidth in the same group.
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { CgroupTree, detectHierarchy, type CgroupMode } from '../cgroup/tree';
 import { logger } from '../logger';
+import { CPU_PERIOD_US, cpuMaxLine, cpuQuotaUs } from './cpu-limit';
 
 /** A spare or template (no one waits on it) or a desktop given to a user. */
 export type CpuClass = 'spare' | 'desktop';
@@ -47,6 +49,26 @@ export class CpuWeights extends CgroupTree {
       this.write(dir, cls);
     } catch (err) {
       logger.warn({ id, err: (err as Error).message }, 'could not change the VM CPU weight');
+    }
+  }
+
+  /**
+   * Caps the VM's CPU at `percent` of one core for the rest of its life; false (logged) when
+   * there is no CPU group to do it in.
+   */
+  limit(id: string, percent: number): boolean {
+    const dir = this.existing(id);
+    try {
+      if (!dir) throw new Error('the VM has no CPU group on this host');
+      if (this.mode.kind === 'v2') writeFileSync(join(dir, 'cpu.max'), cpuMaxLine(percent));
+      else {
+        writeFileSync(join(dir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+        writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(cpuQuotaUs(percent)));
+      }
+      return true;
+    } catch (err) {
+      logger.warn({ id, percent, err: (err as Error).message }, 'could not limit the VM CPU');
+      return false;
     }
   }
 

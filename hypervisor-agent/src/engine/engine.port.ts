@@ -3,8 +3,8 @@ import type {
   CreateTemplateRequest,
   ExecRequest,
   ExecResult,
+  ForkSettings,
   HostCapacity,
-  NetworkMode,
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -21,8 +21,12 @@ export interface EnginePort {
   /** Builds (boot, wait ready, freeze) or reuses the template for this version and shape. */
   ensureTemplate(req: CreateTemplateRequest): Promise<TemplateInfo>;
   deleteTemplate(id: string): Promise<void>;
-  /** Forks `count` children concurrently; resolves when every child's guest agent answers. */
-  fork(templateId: string, count: number, network?: NetworkMode): Promise<ChildInfo[]>;
+  /**
+   * Forks `count` children concurrently, with the request's network and CPU limit (a limit
+   * out of range for the template is a RangeError); resolves when every child's guest agent
+   * answers.
+   */
+  fork(templateId: string, count: number, settings?: ForkSettings): Promise<ChildInfo[]>;
   /** Freezes a running VM as a new template and brings it back as child 0. */
   forkRunning(
     vmId: string,

@@ -36,6 +36,8 @@ export interface VmRecord {
   warm: boolean;
   /** A NAT desktop's namespace and transit link; absent: no network (slirp restrict=on). */
   network?: NatLease;
+  /** The CPU limit its cgroup applies, in percent of one core; absent: none. */
+  cpuLimitPercent?: number;
 }
 
 /** The record of a VM just launched: starting, neither forked nor warm yet. */
@@ -135,6 +137,13 @@ export async function prepareChild(
     rmSync(paths.dir, { recursive: true, force: true });
     throw new ForkError(`fork of ${id} from template ${t.id} failed: ${(err as Error).message}`);
   }
+}
+
+/** Caps a new child's CPU for its life; recorded (and reported) only when the cgroup took it. */
+export function limitChildCpu(cpu: CpuWeights, r: VmRecord, percent: number | undefined): void {
+  if (percent === undefined || !cpu.limit(r.id, percent)) return;
+  r.cpuLimitPercent = percent;
+  saveRecord(r);
 }
 
 export interface ForkedChild {

@@ -6,8 +6,8 @@ import type {
   CreateTemplateRequest,
   ExecRequest,
   ExecResult,
+  ForkSettings,
   HostCapacity,
-  NetworkMode,
   Personalization,
   TemplateInfo,
 } from '@forkdesk/agent-contract';
@@ -23,6 +23,7 @@ import type { GuestAgent } from '../guest/client';
 import type { ForkHookResult } from '../guest/fork-hook';
 import { logger } from '../logger';
 import { PriorityGate } from './priority-gate';
+import { checkCpuLimit } from '../cpu/cpu-limit';
 import { CpuWeights, detectCpuGroups } from '../cpu/cpu-weights';
 import { Cgroups, detectCgroups, setOomScoreAdj } from '../memory/cgroup';
 import { readHostMemory, readProcessMemory } from '../memory/proc';
@@ -35,7 +36,7 @@ import { TemplateRegistry } from '../templates/template-registry';
 import { lookupUser, UserIds } from '../vm/layout';
 import { qemuBuildId } from '../vm/qemu-build';
 import { checkShape, DEFAULT_SHAPE } from '../vm/shape';
-import { ChildEnv, VmRecord } from './child';
+import { ChildEnv, limitChildCpu, VmRecord } from './child';
 import { Forker, ForkOptions } from './forker';
 import { Personalizer } from './personalizer';
 import { RunningVms } from './running-vm';
@@ -215,13 +216,15 @@ export class ForkEngine implements EnginePort {
 
   // ---------------------------------------------------------------- forks and VMs
 
-  async fork(
-    templateId: string,
-    count: number,
-    network: NetworkMode = 'restricted',
-  ): Promise<ChildInfo[]> {
+  async fork(templateId: string, count: number, settings: ForkSettings = {}): Promise<ChildInfo[]> {
+    const { network = 'restricted', cpuLimitPercent: cpuLimit } = settings;
+    const template = this.templates.get(templateId);
+    if (cpuLimit !== undefined && template) checkCpuLimit(cpuLimit, template.shape.vcpus);
     const children = await this.forker.fork(templateId, count, { useWarm: true, network });
-    for (const c of children) void this.personalizer.prepare(c.id);
+    for (const c of children) {
+      limitChildCpu(this.cpu, c, cpuLimit);
+      void this.personalizer.prepare(c.id);
+    }
     return children.map((r) => childInfo(r));
   }
 

@@ -24,11 +24,7 @@ describe('fork engine on real QEMU', () => {
     // Stands for the agent's secrets (DATABASE_URL, the enrollment token): none may reach QEMU.
     process.env.FORKDESK_TEST_SECRET = 'must-not-reach-qemu';
     env = await openIntEnv('forkint', { FORKDESK_WARM_POOL_MAX: '0' });
-    const t = await env.engine.ensureTemplate({
-      imageVersion: env.imageVersion,
-      shape: { vcpus: 1, memoryMiB: 256 },
-    });
-    templateId = t.id;
+    templateId = await env.tinyTemplate();
   });
 
   afterAll(async () => {

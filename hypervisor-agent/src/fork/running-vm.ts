@@ -29,7 +29,7 @@ import { makeVmDir, UserIds, vmChannels, vmPaths } from '../vm/layout';
 import { killVm, qemuStderr, waitExit } from '../vm/process';
 import { createOverlay } from '../vm/qemu-img';
 import { checkForkCount, checkShape, DEFAULT_SHAPE } from '../vm/shape';
-import { newVmId, saveRecord, startingRecord } from './child';
+import { limitChildCpu, newVmId, saveRecord, startingRecord } from './child';
 import type { Forker } from './forker';
 import { childInfo, type VmEntry, type VmTable } from './vm-table';
 
@@ -168,6 +168,8 @@ export class RunningVms {
       templates.add(rec);
       const ids = [vmId, ...Array.from({ length: count - 1 }, () => newVmId('c'))];
       const children = await this.d.forker.fork(id, count, { useWarm: false, ids });
+      // Child 0 keeps the VM's CPU limit; the new ones are copies of it and get it too.
+      for (const c of children) limitChildCpu(this.d.cpu, c, vm.cpuLimitPercent);
       logger.info({ vm: vmId, template: id, fullCopy, freezeMs }, 'running VM forked');
       return {
         template: templates.get(id) as TemplateInfo,

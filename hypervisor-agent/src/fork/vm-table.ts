@@ -30,6 +30,7 @@ export function childInfo(r: VmRecord): ChildInfo {
     createdAt: r.createdAt,
     forkMs: r.forkMs,
     warm: r.warm,
+    ...(r.cpuLimitPercent === undefined ? {} : { cpuLimitPercent: r.cpuLimitPercent }),
   };
 }
 

@@ -113,9 +113,9 @@ describe('NAT desktops on real QEMU', () => {
 
   it('forks NAT children into their own namespaces and a restricted child without one', async () => {
     const t0 = Date.now();
-    [a] = await env.engine.fork(templateId, 1, 'nat');
+    [a] = await env.engine.fork(templateId, 1, { network: 'nat' });
     const natForkMs = Date.now() - t0;
-    [b] = await env.engine.fork(templateId, 1, 'nat');
+    [b] = await env.engine.fork(templateId, 1, { network: 'nat' });
     [r] = await env.engine.fork(templateId, 1);
     if (!a || !b || !r) throw new Error('fork returned nothing');
     const la = env.engine.vmRecord(a.id)?.network;
@@ -195,8 +195,8 @@ describe('NAT desktops on real QEMU', () => {
         .map((l) => l.split(' '));
     const internet = { internet: `http://${inet.publicAddr}:${inet.port}/` };
     const reached = { internet: `open:internet-ok ${inet.publicAddr}` };
-    const [kept] = await env.engine.fork(templateId, 1, 'nat');
-    const [control] = await env.engine.fork(templateId, 1, 'nat');
+    const [kept] = await env.engine.fork(templateId, 1, { network: 'nat' });
+    const [control] = await env.engine.fork(templateId, 1, { network: 'nat' });
     if (!kept || !control) throw new Error('fork returned nothing');
     // The template's lease came from slirp's own server, for a day.
     const inherited = await dhcpLog(kept.id);
@@ -236,7 +236,7 @@ describe('NAT desktops on real QEMU', () => {
   });
 
   it('a desktop whose QEMU dies is removed by the running agent: directory, network, DHCP server', async () => {
-    const [d] = await env.engine.fork(templateId, 1, 'nat');
+    const [d] = await env.engine.fork(templateId, 1, { network: 'nat' });
     if (!d) throw new Error('fork returned nothing');
     const rec = env.engine.vmRecord(d.id);
     const [dhcpPid, ...more] = dhcpPids(rec?.network?.netns ?? '');
@@ -304,7 +304,7 @@ describe('NAT desktops on real QEMU', () => {
   });
 
   it('re-forking a NAT child gives a restricted template and child 0, and frees its network', async () => {
-    const [d] = await env.engine.fork(templateId, 1, 'nat');
+    const [d] = await env.engine.fork(templateId, 1, { network: 'nat' });
     if (!d) throw new Error('fork returned nothing');
     const ld = env.engine.vmRecord(d.id)?.network;
     const { children } = await env.engine.forkRunning(d.id, 1);

@@ -10,8 +10,12 @@ export interface IntEnv {
   cfg: EngineConfig;
   imageVersion: string;
   engine: ForkEngine;
+  /** The tiny image's template at 1 vCPU and 256 MiB (built, or reused): its id. */
+  tinyTemplate: () => Promise<string>;
   cleanup: () => Promise<void>;
 }
+
+const TINY_SHAPE = { vcpus: 1, memoryMiB: 256 };
 
 export function intConfig(name: string, overrides: NodeJS.ProcessEnv = {}): EngineConfig {
   const dataDir = `/var/tmp/forkdesk-${name}-${process.pid}`;
@@ -36,6 +40,8 @@ export async function openIntEnv(name: string, overrides: NodeJS.ProcessEnv = {}
     cfg,
     imageVersion: tiny.version,
     engine,
+    tinyTemplate: async () =>
+      (await engine.ensureTemplate({ imageVersion: tiny.version, shape: TINY_SHAPE })).id,
     cleanup: async () => {
       try {
         await engine.destroyAll();

@@ -2,8 +2,9 @@
  * An admin's day in Debian's Chromium against a real stack (broker, agent, QEMU on TCG, tiny
  * image): import a new build of the image from a manifest and publish it on the Images page;
  * then, while the employee has a desktop open, shadow it from Sessions and see the VM's screen
- * in the read-only viewer, pixel for pixel its screendump — and nothing typed there reaches the VM.
- * Screenshots: .forkdesk/screenshots/admin-*.png.
+ * in the read-only viewer, pixel for pixel its screendump — and nothing typed there reaches the VM;
+ * last, give the pool a CPU limit on the Pools page, which the desktops forked after it get in
+ * their cgroups. Screenshots: .forkdesk/screenshots/admin-*.png.
  *
  * Input: the portal's read-only viewer attaches no keyboard or mouse, so typing on the page
  * proves only the UI. The test also writes raw Guacamole `key`/`mouse` instructions into the
@@ -14,6 +15,8 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { request, type APIRequestContext, type Page } from 'playwright-core';
+import type { ChildInfo } from '@forkdesk/agent-contract';
+import { cpuGroupOf, cpuLimitOf } from '@forkdesk/hypervisor-agent/testing';
 import { buildTinyImage } from '@forkdesk/infra';
 import { startStack, waitUntil, type Stack } from '../support/stack';
 import {
@@ -237,5 +240,49 @@ describe('an admin publishes a new image version and shadows a live desktop', ()
       [desktopId],
     );
     expect(s).toEqual({ mode: 'view', username: stack.admin.username });
+  });
+
+  it('gives the pool a CPU limit: desktops forked after it get it, the open one keeps none', async () => {
+    const child = async (vm: string): Promise<ChildInfo> => {
+      const res = await stack.agentCall('GET', `/v1/children/${vm}`);
+      return JSON.parse(res.text) as ChildInfo;
+    };
+    await page.goto(`${stack.baseUrl}/#/admin/pools`);
+    const [{ name }] = await stack.query<{ name: string }>(`SELECT name FROM pools WHERE id = $1`, [
+      stack.poolId,
+    ]);
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByRole('form', { name: `Edit pool ${name}` });
+    await form.getByLabel('CPU limit per desktop (% of one core)').fill('40');
+    // One more spare, so a desktop is forked after the change.
+    await form.getByLabel('Spare desktops').fill('2');
+    await shot('pool-cpu-limit');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await row.getByText('CPU ≤ 40%').waitFor();
+    let spares: { vm_id: string }[] = [];
+    await waitUntil(
+      'two ready spares',
+      async () => {
+        spares = await stack.query<{ vm_id: string }>(
+          `SELECT vm_id FROM desktops WHERE pool_id = $1 AND state = 'ready' AND vm_id IS NOT NULL
+            ORDER BY created_at DESC`,
+          [stack.poolId],
+        );
+        return spares.length === 2;
+      },
+      30_000,
+      () => `${stack.agent.tail()}\n${stack.broker.tail()}`,
+      250,
+    );
+    const fresh = await child(spares[0]?.vm_id ?? '');
+    expect(fresh.cpuLimitPercent).toBe(40);
+    expect(cpuLimitOf(cpuGroupOf(fresh.pid))).toBe(40);
+    // Forked before the change: the older spare and the employee's desktop have no limit.
+    for (const vm of [spares[1]?.vm_id ?? '', vmId]) {
+      const c = await child(vm);
+      expect(c.cpuLimitPercent).toBeUndefined();
+      expect(cpuLimitOf(cpuGroupOf(c.pid))).toBeUndefined();
+    }
   });
 });

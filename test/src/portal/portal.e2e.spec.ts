@@ -176,22 +176,30 @@ describe('portal against a real broker', () => {
     await page.getByRole('button', { name: 'New pool' }).click();
     const form = page.getByRole('form', { name: 'New pool' });
     // A bad value is caught on its field, linked by aria-describedby.
-    await form.getByLabel('Name').fill('e2e pool');
+    await form.getByLabel('Name').fill('e2e/pool');
     await form.getByRole('button', { name: 'Create pool' }).click();
     const nameInput = form.getByLabel('Name');
     expect(await nameInput.getAttribute('aria-invalid')).toBe('true');
     const described = (await nameInput.getAttribute('aria-describedby')) ?? '';
     expect(await page.locator(`[id="${described}"]`).textContent()).toMatch(
-      /letters, digits or dashes/,
+      /letters, digits, spaces or/,
     );
     await nameInput.fill('e2e-pool');
     await form.getByLabel('Golden image').selectOption({ label: 'e2e-desktop' });
     await form.getByLabel('Spare desktops').fill('0');
     await form.getByLabel('Maximum size').fill('3');
+    // The CPU limit's range follows the vCPUs (2 by default): 100 per vCPU.
+    const cpuLimit = form.getByLabel('CPU limit per desktop (% of one core)');
+    await cpuLimit.fill('250');
+    await form.getByRole('button', { name: 'Create pool' }).click();
+    expect(await cpuLimit.getAttribute('aria-invalid')).toBe('true');
+    await form.getByText('CPU limit must be a whole number from 10 to 200').waitFor();
+    await cpuLimit.fill('150');
     await form.getByRole('button', { name: 'Create pool' }).click();
     const row = page.getByRole('row', { name: /e2e-pool/ });
     await row.waitFor();
     expect(await row.textContent()).toContain('0 / 3');
+    expect(await row.textContent()).toContain('CPU ≤ 150%');
 
     await row.getByRole('button', { name: 'Entitlements' }).click();
     await page.getByLabel('Entitle a user or group').selectOption({ label: 'Group: engineering' });

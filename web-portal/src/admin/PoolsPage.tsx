@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import type {
-  GroupView,
-  ImageView,
-  PoolSettings,
-  PoolView,
-  UserView,
+import {
+  MIN_CPU_LIMIT_PERCENT,
+  type GroupView,
+  type ImageView,
+  type PoolSettings,
+  type PoolView,
+  type UserView,
 } from '@forkdesk/broker-contract';
 import { admin } from '../api/client';
 import { fieldErrors, formError } from '../api/errors';
@@ -108,6 +109,12 @@ function PoolForm({
       />
       <Field label="vCPUs" {...numeric('vcpus', 1)} />
       <Field label="Memory (MiB)" step={256} {...numeric('memoryMib', 256)} />
+      <Field
+        label="CPU limit per desktop (% of one core)"
+        hint="The most processor time one desktop may take, so a busy desktop cannot slow the others: 50 is half a core, 200 two cores, up to 100 per vCPU. Leave empty for no limit. A change applies to desktops started after it; running ones keep theirs."
+        placeholder="No limit"
+        {...numeric('cpuLimitPercent', MIN_CPU_LIMIT_PERCENT)}
+      />
       <Field
         label="Spare desktops"
         hint="Forked ahead so sign-in is instant."
@@ -238,6 +245,7 @@ export function PoolsPage() {
                     <td>{images.find((i) => i.id === p.imageId)?.name ?? '—'}</td>
                     <td>
                       {p.vcpus} vCPU · {mib(p.memoryMib)}
+                      {p.cpuLimitPercent === null ? '' : ` · CPU ≤ ${p.cpuLimitPercent}%`}
                     </td>
                     <td>
                       {p.minSpare} / {p.maxSize}

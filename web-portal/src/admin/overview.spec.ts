@@ -9,6 +9,7 @@ const pool = (name: string, desktops: PoolView['desktops'] = {}): PoolView => ({
   effectiveVersionId: null,
   vcpus: 2,
   memoryMib: 2048,
+  cpuLimitPercent: null,
   minSpare: 1,
   maxSize: 10,
   refreshPolicy: 'on_logoff',

@@ -74,7 +74,10 @@ export class ChildrenController {
     const start = performance.now();
     const count = dto.count ?? 1;
     const fork = async () => {
-      const made = await this.engine.fork(template.id, count, dto.network);
+      const made = await this.engine.fork(template.id, count, {
+        network: dto.network,
+        cpuLimitPercent: dto.cpuLimitPercent,
+      });
       this.metrics.observeForks(made);
       return made;
     };

@@ -26,6 +26,7 @@ import {
   ForkRunningRequest,
   ImageSource,
   MAX_FORK_COUNT,
+  MIN_CPU_LIMIT_PERCENT,
   NetworkMode,
   Personalization,
   RevokeDisplayRequest,
@@ -141,6 +142,21 @@ export class ForkDto implements ForkRequest {
   @IsOptional()
   @IsIn(['restricted', 'nat'], { message: 'network must be restricted or nat' })
   network?: NetworkMode;
+
+  @ApiPropertyOptional({
+    minimum: MIN_CPU_LIMIT_PERCENT,
+    maximum: 6400,
+    example: 50,
+    description:
+      "the most CPU each child may use, in percent of one core; at most the template's vcpus × 100",
+  })
+  @IsOptional()
+  @IsInt({ message: 'cpuLimitPercent must be a whole number (percent of one core)' })
+  @Min(MIN_CPU_LIMIT_PERCENT, {
+    message: `cpuLimitPercent must be at least ${MIN_CPU_LIMIT_PERCENT} (a tenth of a core)`,
+  })
+  @Max(6400, { message: 'cpuLimitPercent must be at most 6400 (64 vCPUs × 100)' })
+  cpuLimitPercent?: number;
 }
 
 export class ForkRunningDto implements ForkRunningRequest {

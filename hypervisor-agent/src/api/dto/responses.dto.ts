@@ -51,6 +51,8 @@ export class ChildInfoModel implements ChildInfo {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty() forkMs!: number;
   @ApiProperty() warm!: boolean;
+  @ApiPropertyOptional({ description: 'CPU limit applied, in percent of one core' })
+  cpuLimitPercent?: number;
   @ApiPropertyOptional({ type: MemoryUsageModel }) memory?: MemoryUsageModel;
 }
 
