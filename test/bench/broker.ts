@@ -30,6 +30,7 @@ import * as os from 'os';
 import { PortalApi, type ApiAnswer } from '../src/faults/portal-api';
 import { createEmployees, type Employee } from '../src/broker/employees';
 import { benchMain } from '../src/support/bench-main';
+import { cpuSeconds, hostBusySeconds } from '../src/support/cpu-use';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
 import { startStack, type Stack } from '../src/support/stack';
 
@@ -54,8 +55,6 @@ const CONTROL_NICE = process.env.BENCH_CONTROL_NICE;
 const GIVE_UP_MS = 90_000;
 const POLL_MS = 100;
 const CALL_TIMEOUT_MS = 30_000;
-/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux). */
-const CLK_TCK = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -117,20 +116,6 @@ function inside(
   const a = buckets(after, name, match);
   const p50 = quantileMs(b, a, 0.5);
   return { p50: p50.ms, p99: quantileMs(b, a, 0.99).ms, count: p50.count };
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-/** CPU seconds the whole host has been busy (all cores), from /proc/stat. */
-function hostBusySeconds(): number {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
-  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
 }
 
 async function scrape(baseUrl: string): Promise<string> {

@@ -28,6 +28,7 @@ import {
 import { benchMain } from '../src/support/bench-main';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
 import { CHROMIUM } from '../src/support/chromium';
+import { cpuSince, cpuSnapshot } from '../src/support/cpu-use';
 import { startStack, type Stack } from '../src/support/stack';
 
 const USERS = Number(process.env.FORKDESK_BENCH_USERS ?? 10);
@@ -141,12 +142,15 @@ async function run(stack: Stack): Promise<void> {
   try {
     const pages = new Map<string, Page>();
     const firstOpens: Sample[] = [];
+    const cpu: Record<string, Record<string, number>> = {};
+    let cpu0 = cpuSnapshot();
     for (const who of first) {
       await stack.waitForSpares(2, 120_000);
       const page = await newUserPage(j, who);
       pages.set(who.username, page);
       firstOpens.push(await sample(j, page, who, true));
     }
+    cpu.firstOpens = cpuSince(cpu0);
     const resumes: Sample[] = [];
     for (const who of first.slice(0, RESUMES)) {
       const page = pages.get(who.username)!;
@@ -156,8 +160,11 @@ async function run(stack: Stack): Promise<void> {
     }
     await stack.waitForSpares(2, 120_000);
     const stormPages = await Promise.all(storm.map((who) => newUserPage(j, who)));
+    cpu0 = cpuSnapshot();
     const stormRun = Promise.all(stormPages.map((p, i) => sample(j, p, storm[i]!, false)));
     const [stormed, api] = await Promise.all([stormRun, apiLatencies(stack, watcher, stormRun)]);
+    cpu.storm = cpuSince(cpu0);
+    process.stderr.write(`journey: CPU seconds during the storm: ${JSON.stringify(cpu.storm)}\n`);
 
     const idleFor =
       IDLE_S * 1000 - (Date.now() - Math.max(...firstOpens.map((s) => s.usableAt ?? 0)));
@@ -213,6 +220,8 @@ async function run(stack: Stack): Promise<void> {
           s.error ? [`${s.user}: ${s.error}`] : [],
         ),
         privateMiBMax: priv.length ? Math.max(...priv) : null,
+        // Where the host's CPU went (seconds, all cores; 'bench' is this process and its probes).
+        cpuSeconds: cpu,
         image: 'golden (Debian desktop, 1024 MiB)',
         accel: process.env.FORKDESK_ACCEL ?? 'tcg',
         cpus: os.cpus().length,
