@@ -107,7 +107,11 @@ export class ForkService {
    */
   private async forkOnce(f: PendingFork): Promise<ChildInfo> {
     // The pool's settings now: a desktop keeps them for its life, later changes are not its.
-    const settings = await this.repo.forkSettingsOf(f.poolId);
+    // A fork nobody waits for (the reconciler's spare) yields to the ones users wait for.
+    const settings = {
+      ...(await this.repo.forkSettingsOf(f.poolId)),
+      ...(f.reservedFor ? {} : { spare: true }),
+    };
     try {
       return await this.agents.fork(f.endpoint, f.agentTemplateId, f.desktopId, settings);
     } catch (err) {

@@ -61,6 +61,8 @@ describe('pool CPU limit', () => {
     await forked(1);
     const [first] = [...f.fake.children.values()];
     expect(first?.cpuLimitPercent).toBeUndefined();
+    // Nobody waits for the reconciler's spares: the agent forks them after users' work.
+    expect(first?.spare).toBe(true);
     expect((await f.admin.patch(pool, { cpuLimitPercent: 50, minSpare: 2 })).status).toBe(200);
     await reconciler.reconcilePool(f.fx.pool.id);
     await forked(2);

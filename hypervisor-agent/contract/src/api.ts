@@ -102,6 +102,11 @@ export interface ForkRequest {
    */
   cpuLimitPercent?: number;
   /**
+   * A spare for later, which nobody waits for yet: the agent forks it after the forks and
+   * personalizations someone waits for. Absent: someone waits (a desktop being opened, a CLI).
+   */
+  spare?: boolean;
+  /**
    * Makes the fork safe to retry: a second request with the same key (while the agent runs)
    * answers the children the first one made, never forks again. The broker sends the
    * desktop's id.
@@ -110,7 +115,7 @@ export interface ForkRequest {
 }
 
 /** What a fork request sets on its children (the broker takes it from the pool). */
-export type ForkSettings = Pick<ForkRequest, 'network' | 'cpuLimitPercent'>;
+export type ForkSettings = Pick<ForkRequest, 'network' | 'cpuLimitPercent' | 'spare'>;
 
 export interface Personalization {
   hostname?: string;

@@ -320,6 +320,23 @@ describe('fork and children', () => {
     expect(high.body.message).toBe('cpuLimitPercent must be a whole number from 10 to 100');
   });
 
+  it('passes a spare fork on as one (it waits behind forks someone waits for); refuses a non-boolean', async () => {
+    await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', spare: true })
+      .expect(201);
+    expect(engine.forkSettings.at(-1)).toEqual({ spare: true });
+    const bad = await http
+      .post('/v1/children')
+      .set(auth)
+      .send({ templateId: 'tpl-a', spare: 'yes' })
+      .expect(400);
+    expect(bad.body.errors).toEqual([
+      { field: 'spare', messages: ['spare must be true or false'] },
+    ]);
+  });
+
   it('400s malformed JSON as JSON', async () => {
     const res = await http
       .post('/v1/children')

@@ -217,10 +217,10 @@ export class ForkEngine implements EnginePort {
   // ---------------------------------------------------------------- forks and VMs
 
   async fork(templateId: string, count: number, settings: ForkSettings = {}): Promise<ChildInfo[]> {
-    const { network = 'restricted', cpuLimitPercent: cpuLimit } = settings;
+    const { network = 'restricted', cpuLimitPercent: cpuLimit, spare = false } = settings;
     const template = this.templates.get(templateId);
     if (cpuLimit !== undefined && template) checkCpuLimit(cpuLimit, template.shape.vcpus);
-    const children = await this.forker.fork(templateId, count, { useWarm: true, network });
+    const children = await this.forker.fork(templateId, count, { useWarm: true, network, spare });
     for (const c of children) {
       limitChildCpu(this.cpu, c, cpuLimit);
       void this.personalizer.prepare(c.id);

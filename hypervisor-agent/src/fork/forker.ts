@@ -27,6 +27,8 @@ export interface ForkOptions {
   /** The children's ids (a running VM's re-fork keeps its id); new ones otherwise. */
   ids?: string[];
   network?: NetworkMode;
+  /** Nobody waits for these yet: they wait their turn behind work someone waits for. */
+  spare?: boolean;
 }
 
 export class Forker {
@@ -66,7 +68,8 @@ export class Forker {
 
   /** Warm children have no network, so NAT children are always cold. */
   fork(templateId: string, count: number, opts: ForkOptions): Promise<VmRecord[]> {
-    return this.gate.run(Priority.Fork, () => this.forkNow(templateId, count, opts));
+    const priority = opts.spare ? Priority.Spare : Priority.Fork;
+    return this.gate.run(priority, () => this.forkNow(templateId, count, opts));
   }
 
   private async forkNow(templateId: string, count: number, opts: ForkOptions): Promise<VmRecord[]> {

@@ -51,6 +51,28 @@ describe('PriorityGate', () => {
     expect(gate.load).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('forks spares after the forks someone waits for', async () => {
+    const gate = new PriorityGate(1);
+    const log: string[] = [];
+    const first = held(log, 'first');
+    const spare = held(log, 'spare');
+    const wanted = held(log, 'wanted');
+    const runs = [
+      gate.run(Priority.Fork, first.job),
+      gate.run(Priority.Spare, spare.job),
+      gate.run(Priority.Fork, wanted.job),
+    ];
+    await tick();
+    first.release();
+    await tick();
+    expect(log).toEqual(['first', 'wanted']);
+    wanted.release();
+    await tick();
+    expect(log).toEqual(['first', 'wanted', 'spare']);
+    spare.release();
+    await Promise.all(runs);
+  });
+
   it('passes the turn on when a job fails, and reports the failure to its caller', async () => {
     const gate = new PriorityGate(1);
     const failing = gate.run(Priority.Fork, () => Promise.reject(new Error('no child')));

@@ -1,13 +1,16 @@
 // How much guest work the host starts at once. On a small host, ten personalizations (and the
 // forks of their replacement spares) started together all crawl and time out together; run a
-// few at a time instead, users' personalizations before forks, each class first come first served.
+// few at a time instead: users' personalizations, then forks someone waits for, then spares,
+// each class first come first served.
 
 /** Lower runs first. */
 export const Priority = {
   /** Someone waits to see this desktop. */
   Personalize: 0,
-  /** A new child: a spare for later, or a desktop whose user then waits on its personalization. */
+  /** A new child someone waits for (a desktop being opened without a spare, a CLI's fork). */
   Fork: 1,
+  /** A spare for later. */
+  Spare: 2,
 } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];
 

@@ -77,6 +77,7 @@ export class ChildrenController {
       const made = await this.engine.fork(template.id, count, {
         network: dto.network,
         cpuLimitPercent: dto.cpuLimitPercent,
+        spare: dto.spare,
       });
       this.metrics.observeForks(made);
       return made;

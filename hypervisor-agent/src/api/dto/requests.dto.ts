@@ -157,6 +157,14 @@ export class ForkDto implements ForkRequest {
   })
   @Max(6400, { message: 'cpuLimitPercent must be at most 6400 (64 vCPUs × 100)' })
   cpuLimitPercent?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'a spare nobody waits for yet: forked after the work someone waits for',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'spare must be true or false' })
+  spare?: boolean;
 }
 
 export class ForkRunningDto implements ForkRunningRequest {
