@@ -28,7 +28,12 @@ import {
 import { benchMain } from '../src/support/bench-main';
 import { percentile, writeReport, type Figure } from '../src/support/bench-report';
 import { CHROMIUM } from '../src/support/chromium';
-import { cpuSince, cpuSnapshot } from '../src/support/cpu-use';
+import {
+  cpuSince,
+  cpuSnapshot,
+  releaseBrowsersCpu,
+  yieldBrowsersCpu,
+} from '../src/support/cpu-use';
 import { startStack, type Stack } from '../src/support/stack';
 
 const USERS = Number(process.env.FORKDESK_BENCH_USERS ?? 10);
@@ -138,6 +143,9 @@ async function run(stack: Stack): Promise<void> {
   );
   const frozen = await screendump(stack.vmDir(spare!.vm_id));
   const browser = await chromium.launch(CHROMIUM);
+  // Users' browsers are their own machines: this one yields the server's CPU (the renderers of
+  // new pages again before each sample).
+  const browserCpu = yieldBrowsersCpu() ?? 'in a CPU group weighted as one desktop VM';
   const j: Journey = { stack, browser, frozenLabel: panelLabel(frozen), height: frozen.height };
   try {
     const pages = new Map<string, Page>();
@@ -147,6 +155,7 @@ async function run(stack: Stack): Promise<void> {
     for (const who of first) {
       await stack.waitForSpares(2, 120_000);
       const page = await newUserPage(j, who);
+      yieldBrowsersCpu();
       pages.set(who.username, page);
       firstOpens.push(await sample(j, page, who, true));
     }
@@ -160,6 +169,7 @@ async function run(stack: Stack): Promise<void> {
     }
     await stack.waitForSpares(2, 120_000);
     const stormPages = await Promise.all(storm.map((who) => newUserPage(j, who)));
+    yieldBrowsersCpu();
     cpu0 = cpuSnapshot();
     const stormRun = Promise.all(stormPages.map((p, i) => sample(j, p, storm[i]!, false)));
     const [stormed, api] = await Promise.all([stormRun, apiLatencies(stack, watcher, stormRun)]);
@@ -223,6 +233,7 @@ async function run(stack: Stack): Promise<void> {
         // Where the host's CPU went (seconds, all cores; 'bench' is this process and its probes).
         cpuSeconds: cpu,
         image: 'golden (Debian desktop, 1024 MiB)',
+        browser: `Debian's Chromium, ${browserCpu} (users' browsers run on their own machines)`,
         accel: process.env.FORKDESK_ACCEL ?? 'tcg',
         cpus: os.cpus().length,
         meaning:
@@ -232,6 +243,7 @@ async function run(stack: Stack): Promise<void> {
     );
   } finally {
     await browser.close();
+    releaseBrowsersCpu();
   }
 }
 

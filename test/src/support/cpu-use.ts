@@ -4,6 +4,7 @@
  * who took the CPU (the VMs, the browser, the product, the bench itself).
  */
 import * as fs from 'fs';
+import * as path from 'path';
 
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux builds that matter here). */
 const CLK_TCK = 100;
@@ -24,7 +25,8 @@ export function hostBusySeconds(): number {
 
 /** What a process is, for the tally: a VM, the browser, PostgreSQL, a part of the product. */
 function groupOf(comm: string, cmdline: string): string {
-  if (comm.startsWith('qemu-system')) return 'vms';
+  // QEMU names its VMs' processes (`-name …,process=fd-<vm id>`).
+  if (comm.startsWith('qemu-system') || comm.startsWith('fd-')) return 'vms';
   if (/chrom/i.test(comm)) return 'chromium';
   if (comm.startsWith('postgres')) return 'postgres';
   if (comm === 'node' || comm.startsWith('node')) {
@@ -72,4 +74,87 @@ export function cpuSince(before: CpuSnapshot): Record<string, number> {
   }
   for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 10) / 10;
   return out;
+}
+
+/** The process and all its descendants, from /proc (parent links). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** A CPU group for the bench's browsers beside this process's own, or why there is none. */
+function browserGroup(): { dir: string; procs: string } | string {
+  const self = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+  const v1 = self.map((l) => l.split(':')).find(([, c]) => c?.split(',').includes('cpu'));
+  const v2 = self.map((l) => l.split(':')).find(([h, c]) => h === '0' && c === '');
+  const name = `forkdesk-bench-browser-${process.pid}`;
+  try {
+    if (v1?.[2] !== undefined && fs.existsSync('/sys/fs/cgroup/cpu/cpu.shares')) {
+      const dir = path.join('/sys/fs/cgroup/cpu', v1[2], name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'cpu.shares'), String(BROWSER_SHARES));
+      return { dir, procs: path.join(dir, 'cgroup.procs') };
+    }
+    if (v2?.[2] !== undefined && fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      const dir = path.join('/sys/fs/cgroup', v2[2], name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'cpu.weight'), String(Math.round(BROWSER_SHARES / 10.24)));
+      return { dir, procs: path.join(dir, 'cgroup.procs') };
+    }
+    return 'no CPU cgroup controller';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** A personalized desktop's CPU weight (hypervisor-agent/src/cpu/cpu-weights.ts): v1 shares. */
+const BROWSER_SHARES = 256;
+
+let browsers: { dir: string; procs: string } | string | undefined;
+
+/**
+ * Moves the browsers this process started (all their threads) into a CPU group of their own,
+ * weighted like one desktop VM, again each time it is called (new pages are new processes).
+ * A bench's browser stands in for users' browsers, which run on their own machines: on the
+ * server it must not outbid the VMs and the product it measures. (The stack's broker, agent
+ * and VMs are this process's children too: left alone.) Returns why not, when it cannot.
+ */
+export function yieldBrowsersCpu(): string | undefined {
+  browsers ??= browserGroup();
+  if (typeof browsers === 'string') return browsers;
+  for (const pid of processTree(process.pid)) {
+    try {
+      if (!/chrom/i.test(fs.readFileSync(`/proc/${pid}/comm`, 'utf8'))) continue;
+      fs.writeFileSync(browsers.procs, String(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** Removes the browsers' CPU group (once they have exited). */
+export function releaseBrowsersCpu(): void {
+  try {
+    if (browsers && typeof browsers !== 'string') fs.rmdirSync(browsers.dir);
+  } catch {
+    // a process still in it: the kernel keeps the group until it exits
+  }
+  browsers = undefined;
 }
