@@ -153,19 +153,23 @@ export class DisplaySession {
     clearInterval(this.drawnTimer);
     const display = client.getDisplay();
     let done = false;
-    const check = (): void => {
-      if (done || client !== this.client) {
-        clearInterval(this.drawnTimer);
-        return;
-      }
-      if (!(this.opts.hasPicture ?? this.canvasPicture)(display)) return;
+    // Stops this connection's watch only: a late frame of an old connection must not end the
+    // timer of the one that replaced it.
+    const stop = (): void => {
       done = true;
-      clearInterval(this.drawnTimer);
+      clearInterval(timer);
       client.onsync = null;
+    };
+    const check = (): void => {
+      if (done) return;
+      if (client !== this.client) return stop();
+      if (!(this.opts.hasPicture ?? this.canvasPicture)(display)) return;
+      stop();
       this.events.drawn?.();
     };
     client.onsync = () => display.flush(check);
-    this.drawnTimer = setInterval(check, DRAWN_CHECK_MS);
+    const timer = setInterval(check, DRAWN_CHECK_MS);
+    this.drawnTimer = timer;
   }
 
   private readonly canvasPicture = (display: Guacamole.Display): boolean =>
