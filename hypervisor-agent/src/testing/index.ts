@@ -5,3 +5,5 @@ export { TestGuacClient, type GuacTransport } from './guac-client';
 export { openIntEnv } from './int-env';
 export { parsePpm, type RgbImage } from './ppm';
 export { sleep, startTestVm, type TestVm } from './qemu-vm';
+export { ownCgroupPath } from '../cgroup/tree';
+export { CPU_WEIGHTS } from '../cpu/cpu-weights';

@@ -5,14 +5,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { CPU_WEIGHTS, ownCgroupPath } from '@forkdesk/hypervisor-agent/testing';
 
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux builds that matter here). */
 const CLK_TCK = 100;
 
+/** The fields of /proc/<pid>/stat after the command name (field 3, the state, first). */
+function statFields(pid: number | string): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU seconds a process has used (user + system). */
 export function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid);
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
@@ -82,8 +88,7 @@ function processTree(root: number): number[] {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(name)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = Number(statFields(name)[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
       // exited meanwhile
@@ -100,31 +105,28 @@ function processTree(root: number): number[] {
 
 /** A CPU group for the bench's browsers beside this process's own, or why there is none. */
 function browserGroup(): { dir: string; procs: string } | string {
-  const self = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n');
-  const v1 = self.map((l) => l.split(':')).find(([, c]) => c?.split(',').includes('cpu'));
-  const v2 = self.map((l) => l.split(':')).find(([h, c]) => h === '0' && c === '');
+  const self = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  const v1 = ownCgroupPath(self, 'cpu');
+  const v2 = ownCgroupPath(self, 'v2');
   const name = `forkdesk-bench-browser-${process.pid}`;
+  // Weighted as one desktop VM, as the agent weighs them.
+  const { v1: shares, v2: weight } = CPU_WEIGHTS.desktop;
+  const make = (root: string, own: string, file: string, value: number) => {
+    const dir = path.join(root, own, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, file), String(value));
+    return { dir, procs: path.join(dir, 'cgroup.procs') };
+  };
   try {
-    if (v1?.[2] !== undefined && fs.existsSync('/sys/fs/cgroup/cpu/cpu.shares')) {
-      const dir = path.join('/sys/fs/cgroup/cpu', v1[2], name);
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'cpu.shares'), String(BROWSER_SHARES));
-      return { dir, procs: path.join(dir, 'cgroup.procs') };
-    }
-    if (v2?.[2] !== undefined && fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-      const dir = path.join('/sys/fs/cgroup', v2[2], name);
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, 'cpu.weight'), String(Math.round(BROWSER_SHARES / 10.24)));
-      return { dir, procs: path.join(dir, 'cgroup.procs') };
-    }
+    if (v1 !== undefined && fs.existsSync('/sys/fs/cgroup/cpu/cpu.shares'))
+      return make('/sys/fs/cgroup/cpu', v1, 'cpu.shares', shares);
+    if (v2 !== undefined && fs.existsSync('/sys/fs/cgroup/cgroup.controllers'))
+      return make('/sys/fs/cgroup', v2, 'cpu.weight', weight);
     return 'no CPU cgroup controller';
   } catch (err) {
     return (err as Error).message;
   }
 }
-
-/** A personalized desktop's CPU weight (hypervisor-agent/src/cpu/cpu-weights.ts): v1 shares. */
-const BROWSER_SHARES = 256;
 
 let browsers: { dir: string; procs: string } | string | undefined;
 
