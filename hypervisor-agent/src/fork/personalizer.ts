@@ -13,7 +13,7 @@ import { ForkHookResult, runForkHook } from '../guest/fork-hook';
 import { mountDisk, setHostname, setUser } from '../guest/personalize';
 import { withQmp } from '../qmp/client';
 import { logger } from '../logger';
-import type { ImageStore } from '../templates/images';
+import type { ImageStore, ImageVersion } from '../templates/images';
 import { Priority, type PriorityGate } from './priority-gate';
 import { hotplugClipboard, hotplugDisk, PluggedDisk } from '../vm/hotplug';
 import type { UserIds } from '../vm/layout';
@@ -69,7 +69,7 @@ export class Personalizer {
     const ga = await this.vms.guest(id);
     // Before the hook, which starts the clipboard agent on this port.
     await this.plugClipboard(vm);
-    const hook = vm.imageVersion ? this.images.get(vm.imageVersion)?.forkHook : undefined;
+    const hook = this.imageOf(vm)?.forkHook;
     if (hook) {
       // The image personalizes itself (identity, clock, the user's home disk).
       const t1 = performance.now();
@@ -116,7 +116,7 @@ export class Personalizer {
    */
   displayResizer(id: string): ((w: number, h: number) => Promise<void>) | undefined {
     const vm = this.vms.entry(id);
-    const hook = vm?.imageVersion ? this.images.get(vm.imageVersion)?.resizeHook : undefined;
+    const hook = this.imageOf(vm)?.resizeHook;
     if (!hook) return undefined;
     return async (w, h) => {
       const r = await (await this.vms.guest(id)).exec([hook, String(w), String(h)], 15_000);
@@ -150,13 +150,18 @@ export class Personalizer {
    */
   async prepare(id: string): Promise<void> {
     const vm = this.vms.entry(id);
-    if (!vm?.imageVersion || !this.images.get(vm.imageVersion)?.forkHook) return;
+    if (!vm || !this.imageOf(vm)?.forkHook) return;
     try {
       await this.plugClipboard(vm);
       await (await this.vms.guest(id)).exec(['/bin/sh', '-c', ':'], 30_000);
     } catch (err) {
       logger.warn({ err, vm: id }, 'could not prepare a new child ahead of its user');
     }
+  }
+
+  /** The image a VM was made from, when it names one the agent has. */
+  private imageOf(vm: VmEntry | undefined): ImageVersion | undefined {
+    return vm?.imageVersion ? this.images.get(vm.imageVersion) : undefined;
   }
 
   /** One plug per VM, whoever asks first (preparation and personalization may overlap). */
